@@ -1,0 +1,51 @@
+// Settings for the Claude Code clients that send to this stack (the `client` section of the stack
+// config): what goes into the generated managed-settings.json `env` block.
+import { z } from "zod";
+
+/** Attribute keys and values end up in `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k=v`): no separators inside. */
+const attributeKey = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_.]{0,63}$/, { message: "must be an attribute key of letters, digits, '_' and '.' (at most 64)" });
+const attributeValue = z
+  .string()
+  .min(1, { message: "must not be empty" })
+  .max(128, { message: "must be at most 128 characters" })
+  .regex(/^[^\s,=]+$/, { message: "must not contain spaces, commas or '='" });
+
+export const clientSettingsSchema = z
+  .object({
+    /** OTLP protocol the clients use: gRPC (port 4317) or HTTP/protobuf (port 4318). */
+    protocol: z.enum(["grpc", "http/protobuf"], { message: "must be 'grpc' or 'http/protobuf'" }).default("grpc"),
+    /** Organisation attributes added to every signal, e.g. { team: platform, cost_center: eng-123 }. */
+    resourceAttributes: z
+      .record(attributeKey, attributeValue)
+      .refine((r) => Object.keys(r).length <= 10, { message: "keep it to at most 10 attributes (long lists have broken export)" })
+      .default({}),
+    metricExportIntervalMs: z.number().int().min(1000).max(600000).default(60000),
+    logsExportIntervalMs: z.number().int().min(1000).max(600000).default(5000),
+    /** Flush time at exit; long enough for short `claude -p` and CI runs. */
+    shutdownTimeoutMs: z.number().int().min(500).max(60000).default(10000),
+    includeSessionId: z.boolean().default(true),
+    includeAccountUuid: z.boolean().default(true),
+    includeVersion: z.boolean().default(true),
+    /** Content capture: off unless turned on together with contentCaptureAcknowledged. */
+    logUserPrompts: z.boolean().default(false),
+    logToolDetails: z.boolean().default(false),
+    /** Set to true to confirm developers were told that prompt or tool content is collected. */
+    contentCaptureAcknowledged: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const capture = (["logUserPrompts", "logToolDetails"] as const).filter((k) => c[k]);
+    if (capture.length > 0 && !c.contentCaptureAcknowledged) {
+      for (const k of capture) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: "captures content developers type or run: also set client.contentCaptureAcknowledged: true once they were told",
+        });
+      }
+    }
+  });
+
+export type ClientSettings = z.infer<typeof clientSettingsSchema>;

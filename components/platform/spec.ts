@@ -1,0 +1,75 @@
+// The platform-neutral description of one service, and the Platform interface that turns it into
+// Docker or Kubernetes resources. Services describe themselves; only platforms know Docker or Kubernetes.
+import type * as pulumi from "@pulumi/pulumi";
+import type { ServiceName } from "../images.js";
+
+export interface ServicePort {
+  /** Short name, also the Kubernetes port name (≤ 15 chars). */
+  readonly name: string;
+  readonly port: number;
+  /** `grpc` makes the Kubernetes ingress speak gRPC to the backend. */
+  readonly protocol: "http" | "grpc";
+  /** Published on the Docker host at this port (Docker only; unpublished when absent). */
+  readonly hostPort?: number;
+  /** Reachable from outside the cluster through the ingress (Kubernetes only). */
+  readonly public?: boolean;
+}
+
+export interface ConfigFile {
+  /** Absolute path inside the container. */
+  readonly path: string;
+  readonly content: pulumi.Input<string>;
+  /** Holds secret material: a Kubernetes Secret instead of a ConfigMap, a secret input on Docker. */
+  readonly secret?: boolean;
+}
+
+export interface HttpCheck {
+  readonly port: number;
+  readonly path: string;
+}
+
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  readonly image: string;
+  readonly args?: readonly string[];
+  readonly ports: readonly ServicePort[];
+  readonly files: readonly ConfigFile[];
+  /** Plain environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Secret environment: a Kubernetes Secret, a secret input on Docker. */
+  readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Persistent data directory; a named volume on Docker, a PVC on Kubernetes. */
+  readonly volume?: { readonly path: string; readonly size: string };
+  /** Readiness: the HTTP endpoint that answers 200 when the service is ready. */
+  readonly health: HttpCheck;
+  /** A Docker HEALTHCHECK command, for images that ship a tool to run it (distroless ones do not). */
+  readonly dockerHealthCommand?: readonly string[];
+  readonly resources: {
+    readonly cpuRequest: string;
+    readonly memoryRequestMiB: number;
+    readonly cpuLimit: string;
+    readonly memoryLimitMiB: number;
+  };
+  /** User the image runs as, e.g. "65534" or "472"; used for the pod securityContext. */
+  readonly runAsUser: number;
+  /** Whether the image runs with a read-only root filesystem (writable dirs are volumes). */
+  readonly readOnlyRootFilesystem: boolean;
+  /** Stateless services scale horizontally (collector); stateful ones are single StatefulSets. */
+  readonly scaling?: { readonly min: number; readonly max: number; readonly targetCpuPercent: number };
+  /** Hash of everything that needs a restart when it changes (Docker re-creates, Kubernetes rolls). */
+  readonly configHash?: pulumi.Input<string>;
+}
+
+/** What a platform hands back for a deployed service. */
+export interface DeployedService {
+  /** host:port others in the stack use to reach the service, by port name. */
+  readonly internalEndpoints: Readonly<Record<string, string>>;
+  /** Resources to depend on: the service is up (and, where waited for, healthy) when they are. */
+  readonly ready: pulumi.Output<unknown>;
+}
+
+export interface Platform {
+  /** How services in the stack reach each other: host name of a service. */
+  hostOf(service: ServiceName): string;
+  deploy(spec: ServiceSpec, parent: pulumi.Resource): DeployedService;
+}
