@@ -245,9 +245,14 @@ export class SettingsError extends Error {
   }
 }
 
-function describeReceived(input: unknown, path: PropertyKey[]): string {
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
   let v: unknown = input;
   for (const k of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+function describeReceived(input: unknown, path: PropertyKey[]): string {
+  const v = valueAt(input, path);
   if (v === undefined) return "";
   const text = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
   return ` (got ${text.length > 60 ? text.slice(0, 57) + "..." : text})`;
@@ -285,7 +290,7 @@ export function parseSettings(raw: Record<string, unknown>, stack: string): Sett
           .map((k) => `${keyName([...issue.path, k])}: unknown setting (allowed here: ${allowedKeys(issue.path).join(", ")})`)
           .join("\n  - ");
       }
-      if (issue.code === "invalid_type" && issue.input === undefined) {
+      if (issue.code !== "custom" && valueAt(merged, issue.path) === undefined) {
         return `${keyName(issue.path)}: is required (${issue.message.replace(/^Invalid input: /, "")})`;
       }
       return `${keyName(issue.path)}: ${issue.message}${describeReceived(merged, issue.path)}`;

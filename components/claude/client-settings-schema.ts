@@ -3,10 +3,10 @@
 import { z } from "zod";
 
 /** Attribute keys and values end up in `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k=v`): no separators inside. */
-const attributeKey = z
-  .string()
-  .regex(/^[a-zA-Z_][a-zA-Z0-9_.]{0,63}$/, { message: "must be an attribute key of letters, digits, '_' and '.' (at most 64)" });
-const attributeValue = z
+export const ATTRIBUTE_KEY_RE = /^[a-zA-Z_][a-zA-Z0-9_.]{0,63}$/;
+export const ATTRIBUTE_KEY_MESSAGE = "must be an attribute key of letters, digits, '_' and '.' (at most 64)";
+export const attributeKeySchema = z.string().regex(ATTRIBUTE_KEY_RE, { message: ATTRIBUTE_KEY_MESSAGE });
+export const attributeValueSchema = z
   .string()
   .min(1, { message: "must not be empty" })
   .max(128, { message: "must be at most 128 characters" })
@@ -18,7 +18,13 @@ export const clientSettingsSchema = z
     protocol: z.enum(["grpc", "http/protobuf"], { message: "must be 'grpc' or 'http/protobuf'" }).default("grpc"),
     /** Organisation attributes added to every signal, e.g. { team: platform, cost_center: eng-123 }. */
     resourceAttributes: z
-      .record(attributeKey, attributeValue)
+      .record(z.string(), attributeValueSchema)
+      // Keys are checked here rather than by the record's key schema so the message names the key.
+      .superRefine((r, ctx) => {
+        for (const key of Object.keys(r)) {
+          if (!ATTRIBUTE_KEY_RE.test(key)) ctx.addIssue({ code: "custom", path: [key], message: ATTRIBUTE_KEY_MESSAGE });
+        }
+      })
       .refine((r) => Object.keys(r).length <= 10, { message: "keep it to at most 10 attributes (long lists have broken export)" })
       .default({}),
     metricExportIntervalMs: z.number().int().min(1000).max(600000).default(60000),

@@ -13,7 +13,21 @@ export interface ServicePort {
   readonly hostPort?: number;
   /** Reachable from outside the cluster through the ingress (Kubernetes only). */
   readonly public?: boolean;
+  /**
+   * URL path prefixes the ingress routes to this port (Kubernetes only; default `/`). Needed when a
+   * service has a gRPC and an HTTP public port on one host: gRPC paths are `/<package>.<Service>`.
+   */
+  readonly ingressPaths?: readonly string[];
+  /**
+   * Who may connect to this port (Kubernetes NetworkPolicy). Absent: any service of the stack, or
+   * for a public port only the ingress controller. `[]`: only the service itself. A public port that
+   * has an ingress always admits the ingress controller as well.
+   */
+  readonly ingressFrom?: readonly PortPeer[];
 }
+
+/** A peer allowed to connect to a port: another service of the stack, or the cluster's ingress controller. */
+export type PortPeer = ServiceName | "ingress-controller";
 
 export interface ConfigFile {
   /** Absolute path inside the container. */

@@ -1,0 +1,175 @@
+// The OpenTelemetry Collector: OTLP in (gRPC 4317, HTTP 4318), metrics out to Prometheus' native
+// OTLP receiver, events out to Loki's native OTLP endpoint.
+import { stringify } from "yaml";
+import type { Settings } from "./settings.js";
+import type { ServiceSpec } from "./platform/spec.js";
+import { promLabel } from "./claude/telemetry.js";
+
+export const COLLECTOR_PORTS = {
+  otlpGrpc: 4317,
+  otlpHttp: 4318,
+  health: 13133,
+  /** The collector's own metrics (accepted / refused / dropped, queue sizes). */
+  telemetry: 8888,
+} as const;
+
+export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
+/** Environment variable that carries the ingest token into the bearertokenauth extension. */
+export const INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN";
+
+export interface CollectorTargets {
+  /** Base URL of Prometheus' OTLP receiver, without `/v1/metrics`. */
+  prometheusOtlp: string;
+  /** Base URL of Loki's OTLP endpoint, without `/v1/logs`. */
+  lokiOtlp: string;
+  /** Require `Authorization: Bearer <token>` on both OTLP receivers. */
+  requireToken: boolean;
+}
+
+/** OTTL that copies a resource attribute onto each data point that lacks it. */
+function liftStatement(key: string): string {
+  const k = JSON.stringify(key);
+  return `set(attributes[${k}], resource.attributes[${k}]) where attributes[${k}] == nil and resource.attributes[${k}] != nil`;
+}
+
+/**
+ * Renders the collector configuration.
+ *
+ * Why each piece is there:
+ * - memory_limiter first, batch last: the order the collector documents for back-pressure.
+ * - transform/labels: Claude Code copies OTEL_RESOURCE_ATTRIBUTES keys onto data points itself, but a
+ *   client may turn that off; lifting the org attributes (and service.name) only where they are
+ *   missing makes them labels in every case without ever producing a duplicate label.
+ * - deltatocumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
+ *   clients configured by hand are converted here (the generated managed settings ask for cumulative).
+ * - otlphttp to Prometheus: its OTLP receiver names metrics exactly as the catalog says
+ *   (claude_code_cost_usage_USD_total, …) and keeps each series' start time.
+ */
+export function renderCollectorConfig(settings: Settings, targets: CollectorTargets): string {
+  const c = settings.collector;
+  const auth = targets.requireToken ? { auth: { authenticator: "bearertokenauth" } } : {};
+  const liftKeys = ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")];
+
+  const extensions: Record<string, unknown> = {
+    health_check: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
+  };
+  if (targets.requireToken) {
+    extensions.bearertokenauth = { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
+  }
+
+  const metricsExporters = ["otlphttp/prometheus"];
+  const logsExporters = ["otlphttp/loki"];
+  const exporters: Record<string, unknown> = {
+    "otlphttp/prometheus": {
+      endpoint: targets.prometheusOtlp,
+      compression: "gzip",
+      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      sending_queue: { enabled: true, queue_size: 5000 },
+    },
+    "otlphttp/loki": {
+      endpoint: targets.lokiOtlp,
+      compression: "gzip",
+      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      sending_queue: { enabled: true, queue_size: 5000 },
+    },
+  };
+  if (c.debugExporter) {
+    exporters.debug = { verbosity: "basic" };
+    metricsExporters.push("debug");
+    logsExporters.push("debug");
+  }
+
+  const config = {
+    extensions,
+    receivers: {
+      otlp: {
+        protocols: {
+          grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...auth },
+          http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...auth },
+        },
+      },
+    },
+    processors: {
+      memory_limiter: {
+        check_interval: "1s",
+        limit_mib: c.memoryLimitMiB,
+        spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
+      },
+      "transform/labels": {
+        error_mode: "ignore",
+        metric_statements: [{ context: "datapoint", statements: liftKeys.map(liftStatement) }],
+      },
+      deltatocumulative: { max_stale: c.deltaMaxStale },
+      batch: { send_batch_size: c.batchSize, timeout: c.batchTimeout },
+    },
+    exporters,
+    service: {
+      extensions: Object.keys(extensions),
+      telemetry: {
+        logs: { level: "info" },
+        metrics: {
+          level: "normal",
+          readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: COLLECTOR_PORTS.telemetry } } } }],
+        },
+      },
+      pipelines: {
+        metrics: {
+          receivers: ["otlp"],
+          processors: ["memory_limiter", "transform/labels", "deltatocumulative", "batch"],
+          exporters: metricsExporters,
+        },
+        logs: {
+          receivers: ["otlp"],
+          processors: ["memory_limiter", "batch"],
+          exporters: logsExporters,
+        },
+      },
+    },
+  };
+  return stringify(config, { lineWidth: 0 });
+}
+
+/** Prometheus labels the collector guarantees on every Claude Code series. */
+export function guaranteedLabels(settings: Settings): string[] {
+  return ["service.name", ...settings.collector.labelAttributes].map(promLabel);
+}
+
+export interface CollectorSpecInput {
+  settings: Settings;
+  config: string;
+  /** Ingest token (a secret); only when the receivers require it. */
+  ingestToken?: import("@pulumi/pulumi").Input<string>;
+  configHash: string;
+}
+
+export function collectorSpec({ settings, config, ingestToken, configHash }: CollectorSpecInput): ServiceSpec {
+  const ports = settings.docker.ports;
+  const memLimit = settings.collector.memoryLimitMiB;
+  const min = settings.collector.replicas ?? 1;
+  return {
+    name: "collector",
+    image: settings.images.collector,
+    args: [`--config=${COLLECTOR_CONFIG_PATH}`],
+    ports: [
+      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, public: true },
+      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, public: true },
+      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth },
+      { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http" },
+    ],
+    files: [{ path: COLLECTOR_CONFIG_PATH, content: config }],
+    secretEnv: ingestToken ? { [INGEST_TOKEN_ENV]: ingestToken } : undefined,
+    health: { port: COLLECTOR_PORTS.health, path: "/" },
+    // The contrib image is distroless: no shell or HTTP client for a Docker HEALTHCHECK.
+    resources: {
+      cpuRequest: "200m",
+      memoryRequestMiB: Math.ceil(memLimit / 2),
+      cpuLimit: "2",
+      // Headroom above memory_limiter's limit so the limiter, not the OOM killer, acts first.
+      memoryLimitMiB: Math.ceil(memLimit * 1.25),
+    },
+    runAsUser: 10001,
+    readOnlyRootFilesystem: true,
+    scaling: settings.target === "kubernetes" ? { min, max: settings.collector.maxReplicas ?? Math.max(min, 10), targetCpuPercent: 70 } : undefined,
+    configHash,
+  };
+}

@@ -1,0 +1,37 @@
+// Where people and clients reach the stack: from the developer's machine (Docker) or through the
+// ingress (Kubernetes). Pure, so the render command and the stack agree.
+import type { Settings } from "./settings.js";
+import { GRAFANA_PORT } from "./grafana.js";
+import { PROMETHEUS_PORT } from "./prometheus.js";
+
+export interface PublicEndpoints {
+  /** Base URL for OTLP/gRPC clients. */
+  otlpGrpc: string;
+  /** Base URL for OTLP/HTTP clients (they append /v1/metrics, /v1/logs). */
+  otlpHttp: string;
+  grafana: string;
+  /** Prometheus for people: published locally; in a cluster only through `kubectl port-forward`. */
+  prometheus: string;
+}
+
+export function publicEndpoints(settings: Settings): PublicEndpoints {
+  if (settings.target === "kubernetes" && settings.kubernetes) {
+    const k = settings.kubernetes;
+    const grafana = settings.grafana.rootUrl ?? (k.grafanaHost ? `https://${k.grafanaHost}` : `http://localhost:${GRAFANA_PORT}`);
+    return {
+      otlpGrpc: `https://${k.otlpHost}`,
+      otlpHttp: `https://${k.otlpHost}`,
+      grafana,
+      prometheus: `http://localhost:${PROMETHEUS_PORT}`,
+    };
+  }
+  const d = settings.docker;
+  // 0.0.0.0 publishes on every interface; this machine still reaches it on loopback.
+  const host = d.bindAddress === "0.0.0.0" ? "127.0.0.1" : d.bindAddress;
+  return {
+    otlpGrpc: `http://${host}:${d.ports.otlpGrpc}`,
+    otlpHttp: `http://${host}:${d.ports.otlpHttp}`,
+    grafana: settings.grafana.rootUrl ?? `http://${host}:${d.ports.grafana}`,
+    prometheus: `http://${host}:${d.ports.prometheus}`,
+  };
+}

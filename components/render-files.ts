@@ -1,0 +1,50 @@
+// Every generated file of a stack, as path → content, with secrets replaced by placeholders.
+// The `render` command writes them for review (GitOps pull requests, MDM packaging); tests check them.
+import type { Settings } from "./settings.js";
+import { buildServiceSpecs, requiresIngestToken, type ServiceSpecs } from "./services.js";
+import { hostResolver } from "./platform/hosts.js";
+
+export const PLACEHOLDERS = {
+  grafanaAdminPassword: "<grafana-admin-password>",
+  ingestToken: "<ingest-token>",
+  remoteWritePassword: "<remote-write-password>",
+  remoteWriteBearerToken: "<remote-write-bearer-token>",
+} as const;
+
+/** Service specs with placeholder secrets, for rendering and review. */
+export function placeholderSpecs(settings: Settings): ServiceSpecs {
+  const rw = settings.prometheus.remoteWrite;
+  return buildServiceSpecs(settings, hostResolver(settings), {
+    grafanaAdminPassword: PLACEHOLDERS.grafanaAdminPassword,
+    ingestToken: requiresIngestToken(settings) ? PLACEHOLDERS.ingestToken : undefined,
+    remoteWritePassword: rw?.password ? PLACEHOLDERS.remoteWritePassword : undefined,
+    remoteWriteBearerToken: rw?.bearerToken ? PLACEHOLDERS.remoteWriteBearerToken : undefined,
+  });
+}
+
+/**
+ * Files by path relative to the output folder: `<service>/<path in the container>` for service
+ * files, and a `<service>/service.json` summary of image, arguments, ports and environment names.
+ */
+export function renderStackFiles(settings: Settings): Map<string, string> {
+  const files = new Map<string, string>();
+  const specs = placeholderSpecs(settings);
+  for (const spec of Object.values(specs)) {
+    for (const f of spec.files) {
+      if (typeof f.content !== "string") throw new Error(`${spec.name}: ${f.path} is not rendered as text`);
+      files.set(`${spec.name}${f.path}`, f.content);
+    }
+    const summary = {
+      image: spec.image,
+      args: spec.args ?? [],
+      ports: spec.ports,
+      env: spec.env ?? {},
+      secretEnv: Object.keys(spec.secretEnv ?? {}),
+      volume: spec.volume ?? null,
+      health: spec.health,
+      resources: spec.resources,
+    };
+    files.set(`${spec.name}/service.json`, JSON.stringify(summary, null, 2) + "\n");
+  }
+  return files;
+}

@@ -1,0 +1,85 @@
+// Builds the four service descriptions from the settings: every generated config file is rendered
+// here, once, for both the deployment and the `render` command.
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "./settings.js";
+import type { ServiceName } from "./images.js";
+import type { ServiceSpec } from "./platform/spec.js";
+import { COLLECTOR_PORTS, collectorSpec, renderCollectorConfig } from "./collector.js";
+import { PROMETHEUS_PORT, prometheusSecretFiles, prometheusSpec, renderPrometheusConfig } from "./prometheus.js";
+import { renderRulesFile } from "./prometheus-rules.js";
+import { LOKI_PORT, lokiSpec, renderLokiConfig } from "./loki.js";
+import { GRAFANA_PORT, grafanaSpec } from "./grafana.js";
+import { renderDashboardProvider, renderDatasources } from "./grafana-provisioning.js";
+import { dashboardFiles } from "../dashboards/index.js";
+import { publicEndpoints } from "./endpoints.js";
+
+/** Secret material the services need; Pulumi secrets when deploying, placeholders when rendering. */
+export interface ServiceSecrets {
+  grafanaAdminPassword: pulumi.Input<string>;
+  /** Present when the OTLP receivers require a bearer token. */
+  ingestToken?: pulumi.Input<string>;
+  remoteWritePassword?: pulumi.Input<string>;
+  remoteWriteBearerToken?: pulumi.Input<string>;
+}
+
+export type ServiceSpecs = Record<ServiceName, ServiceSpec>;
+
+function hash(...parts: string[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p).update("\0");
+  return h.digest("hex").slice(0, 16);
+}
+
+/** The OTLP receivers require a token wherever the ingest is reachable beyond this machine. */
+export function requiresIngestToken(settings: Settings): boolean {
+  return settings.target === "kubernetes";
+}
+
+export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) => string, secrets: ServiceSecrets): ServiceSpecs {
+  const requireToken = requiresIngestToken(settings);
+  if (requireToken && secrets.ingestToken === undefined) throw new Error("an ingest token is required for this target");
+
+  const collectorConfig = renderCollectorConfig(settings, {
+    prometheusOtlp: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/otlp`,
+    lokiOtlp: `http://${hostOf("loki")}:${LOKI_PORT}/otlp`,
+    requireToken,
+  });
+  const prometheusConfig = renderPrometheusConfig(settings, {
+    collectorTelemetry: `${hostOf("collector")}:${COLLECTOR_PORTS.telemetry}`,
+    loki: `${hostOf("loki")}:${LOKI_PORT}`,
+    grafana: `${hostOf("grafana")}:${GRAFANA_PORT}`,
+  });
+  const lokiConfig = renderLokiConfig(settings);
+  const datasources = renderDatasources(settings, {
+    prometheus: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}`,
+    loki: `http://${hostOf("loki")}:${LOKI_PORT}`,
+  });
+  const dashboardProvider = renderDashboardProvider();
+  const dashboards = dashboardFiles();
+
+  return {
+    collector: collectorSpec({
+      settings,
+      config: collectorConfig,
+      ingestToken: requireToken ? secrets.ingestToken : undefined,
+      configHash: hash(collectorConfig, settings.images.collector),
+    }),
+    prometheus: prometheusSpec({
+      settings,
+      config: prometheusConfig,
+      secretFiles: prometheusSecretFiles(settings, { password: secrets.remoteWritePassword, bearerToken: secrets.remoteWriteBearerToken }),
+      configHash: hash(prometheusConfig, renderRulesFile(), settings.images.prometheus),
+    }),
+    loki: lokiSpec(settings, lokiConfig, hash(lokiConfig, settings.images.loki)),
+    grafana: grafanaSpec({
+      settings,
+      publicUrl: publicEndpoints(settings).grafana,
+      datasources,
+      dashboardProvider,
+      dashboards,
+      adminPassword: secrets.grafanaAdminPassword,
+      configHash: hash(datasources, dashboardProvider, ...Object.entries(dashboards).flat(), settings.images.grafana),
+    }),
+  };
+}

@@ -1,0 +1,70 @@
+// TelemetryStack: the whole Claude Code telemetry stack on one platform. Secrets are generated here
+// and stay Pulumi secrets; every service is a child component, every resource has a parent.
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Settings } from "./settings.js";
+import type { ServiceName } from "./images.js";
+import type { DeployedService, Platform, ServiceSpec } from "./platform/spec.js";
+import { buildServiceSpecs, requiresIngestToken } from "./services.js";
+import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
+
+export const TYPE_PREFIX = "claude-code-telemetry";
+
+/** One deployed service (collector, prometheus, loki or grafana) as a component of its own. */
+export class TelemetryService extends pulumi.ComponentResource {
+  readonly deployed: DeployedService;
+
+  constructor(name: string, spec: ServiceSpec, platform: Platform, opts: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:service:${spec.name[0]!.toUpperCase()}${spec.name.slice(1)}`, name, {}, opts);
+    this.deployed = platform.deploy(spec, this);
+    this.registerOutputs({ ready: this.deployed.ready });
+  }
+}
+
+export interface TelemetryStackArgs {
+  settings: Settings;
+  /** Builds the platform as a child of the stack (Docker or Kubernetes). */
+  platform: (parent: pulumi.Resource) => Platform;
+}
+
+export class TelemetryStack extends pulumi.ComponentResource {
+  readonly endpoints: PublicEndpoints;
+  readonly grafanaAdminUser: string;
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** Bearer token the OTLP receivers require; undefined where ingest is unauthenticated (loopback only). */
+  readonly ingestToken?: pulumi.Output<string>;
+  readonly services: Record<ServiceName, TelemetryService>;
+  /** Resolves when every service is up (and healthy, where the platform waits). */
+  readonly ready: pulumi.Output<unknown[]>;
+
+  constructor(name: string, args: TelemetryStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${TYPE_PREFIX}:index:TelemetryStack`, name, {}, opts);
+    const { settings } = args;
+
+    const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+    this.grafanaAdminPassword = pulumi.secret(grafanaPassword.result);
+    this.grafanaAdminUser = settings.grafana.adminUser;
+    if (requiresIngestToken(settings)) {
+      const token = new random.RandomPassword(`${name}-ingest-token`, { length: 48, special: false }, { parent: this });
+      this.ingestToken = pulumi.secret(token.result);
+    }
+
+    const rw = settings.prometheus.remoteWrite;
+    const platform = args.platform(this);
+    const specs = buildServiceSpecs(settings, (s) => platform.hostOf(s), {
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      ingestToken: this.ingestToken,
+      remoteWritePassword: rw?.password ? pulumi.secret(rw.password) : undefined,
+      remoteWriteBearerToken: rw?.bearerToken ? pulumi.secret(rw.bearerToken) : undefined,
+    });
+
+    const order: ServiceName[] = ["prometheus", "loki", "collector", "grafana"];
+    const services = {} as Record<ServiceName, TelemetryService>;
+    for (const s of order) services[s] = new TelemetryService(`${name}-${s}`, specs[s], platform, { parent: this });
+    this.services = services;
+    this.endpoints = publicEndpoints(settings);
+    this.ready = pulumi.all(order.map((s) => services[s].deployed.ready));
+
+    this.registerOutputs({ endpoints: this.endpoints, ready: this.ready });
+  }
+}
