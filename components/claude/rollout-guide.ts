@@ -51,10 +51,10 @@ function placeholderAuth(input: RolloutGuideInput): ClientAuth {
   }
 }
 
-function collectedSection(client: ClientSettings): string[] {
+function collectedSection(client: ClientSettings, env: Record<string, string>): string[] {
   const metrics = Object.values(METRICS).map((m) => `- ${code(m.name)}${m.unit ? ` (${m.unit})` : ""}: ${m.description}`);
   const events = Object.values(EVENTS).map((e) => `- ${code(e.name)}: ${e.attributes.filter((a) => a !== "prompt.id").map(code).join(", ")}`);
-  const attrs = Object.entries(client.resourceAttributes).map(([k, v]) => `${k}=${v}`);
+  const attrs = (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",").filter(Boolean);
   return [
     "## What is collected",
     "",
@@ -73,7 +73,7 @@ function collectedSection(client: ClientSettings): string[] {
     "- `user.email` is sent with OAuth sign-in (Claude accounts) and cannot be switched off on the client; API-key, Bedrock and Vertex sign-ins send none.",
     "- `user.id` is an anonymous id per installation: it counts installations, not people.",
     `- \`session.id\` is ${client.includeSessionId ? "included" : "left out"}, account ids are ${client.includeAccountUuid ? "included" : "left out"}, \`app.version\` is ${client.includeVersion ? "included" : "left out"}.`,
-    `- Organisation attributes set by this stack: ${["environment", ...attrs].map(code).join(", ")}.`,
+    `- Organisation attributes set by this stack: ${attrs.map(code).join(", ")}.`,
     "",
     "## What is not collected",
     "",
@@ -132,19 +132,19 @@ function settingsSection(input: RolloutGuideInput, env: Record<string, string>):
   ];
 }
 
-function verifySection(input: RolloutGuideInput, client: ClientSettings): string[] {
+function verifySection(input: RolloutGuideInput, client: ClientSettings, env: Record<string, string>): string[] {
+  const host = new URL(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? input.endpoints.http).hostname;
+  const loopback = host === "localhost" || host === "[::1]" || host.startsWith("127.");
   return [
     "## Check that it works",
     "",
-    `1. From a developer machine: \`npm run check-endpoint -- --stack ${input.stackName}\` (the ingest must answer, and refuse requests without the token).`,
+    `1. From a developer machine: \`npm run check-endpoint -- --stack ${input.stackName}\` (the ingest must answer${env.OTEL_EXPORTER_OTLP_HEADERS ? ", and refuse requests without the token" : ""}).`,
     "2. Restart running Claude Code sessions: telemetry settings are read at start.",
     "3. In Claude Code, `/status` lists the setting sources (managed settings appear there).",
     `4. Use Claude Code for a minute, then open Grafana; metrics arrive every ${client.metricExportIntervalMs / 1000} s, events within seconds.`,
     `5. Short \`claude -p\` and CI runs flush for up to ${client.shutdownTimeoutMs / 1000} s at exit (\`CLAUDE_CODE_OTEL_SHUTDOWN_TIMEOUT_MS\`).`,
     "",
-    ...(input.target === "docker"
-      ? ["The ingest of this stack listens on this machine only: other machines cannot reach it.", ""]
-      : []),
+    ...(loopback ? [`The ingest is addressed as ${code(host)}: only Claude Code on the machine running the stack can reach it.`, ""] : []),
   ];
 }
 
@@ -189,9 +189,9 @@ export function renderRolloutGuide(input: RolloutGuideInput): string {
     `- OTLP ingest: gRPC ${code(input.endpoints.grpc)}, HTTP ${code(input.endpoints.http)}`,
     `- Authentication: ${{ none: "none", bearer: "bearer token", mtls: input.tokenWithMtls ? "client certificate (mTLS) and bearer token" : "client certificate (mTLS)" }[input.authKind]}`,
     "",
-    ...collectedSection(client),
+    ...collectedSection(client, shown),
     ...settingsSection(input, shown),
-    ...verifySection(input, client),
+    ...verifySection(input, client, shown),
     ...rollbackSection(input),
     ...dashboardsSection(input),
   ];

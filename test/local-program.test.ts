@@ -1,0 +1,120 @@
+// The whole program under Pulumi mocks with the committed Pulumi.local.yaml: every resource's inputs
+// are recorded and checked, as `pulumi preview` would create them.
+import { beforeAll, describe, expect, it } from "vitest";
+import { setupPulumiMocks, outputValue, isSecretOutput, stringLeaves, type MockHarness } from "./support/pulumi-mocks.js";
+import { readStackSettings } from "../scripts/lib/stack-file.js";
+import { CONFIG_NAMESPACE, parseSettings } from "../components/settings.js";
+import { IMAGES } from "../components/images.js";
+import { renderStackFiles } from "../components/render-files.js";
+
+let mocks: MockHarness;
+let program: Record<string, any>;
+const raw = readStackSettings("Pulumi.local.yaml");
+
+beforeAll(async () => {
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) config[`${CONFIG_NAMESPACE}:${k}`] = v;
+  // No Docker here: the health wait is tested on its own (health.test.ts).
+  config[`${CONFIG_NAMESPACE}:docker`] = { ...(raw.docker as object), waitForHealthy: false };
+  mocks = await setupPulumiMocks({ project: CONFIG_NAMESPACE, stack: "local", config });
+  program = await import("../index.js");
+  await outputValue(program.healthy);
+  await mocks.settle();
+});
+
+const containers = () => mocks.ofType("docker:index/container:Container");
+
+describe("local program (Docker)", () => {
+  it("creates the four services, each as a component holding its container", () => {
+    const services = mocks.resources.filter((r) => r.type.startsWith("claude-code-telemetry:service:")).map((r) => r.type.split(":")[2]);
+    expect(services.sort()).toEqual(["Collector", "Grafana", "Loki", "Prometheus"]);
+    expect(containers().map((c) => c.inputs.name).sort()).toEqual([
+      "claude-telemetry-collector",
+      "claude-telemetry-grafana",
+      "claude-telemetry-loki",
+      "claude-telemetry-prometheus",
+    ]);
+    for (const c of containers()) expect(mocks.parentOf(c)?.type).toMatch(/^claude-code-telemetry:service:/);
+  });
+
+  it("pulls exactly the pinned images, never latest", () => {
+    const images = mocks.ofType("docker:index/remoteImage:RemoteImage").map((i) => i.inputs.name).sort();
+    expect(images).toEqual(Object.values(IMAGES).sort());
+    for (const i of images) expect(i).not.toMatch(/:latest$|^[^:]+$/);
+  });
+
+  it("keeps Prometheus, Loki and Grafana data on named volumes that survive a destroy", () => {
+    const volumes = mocks.ofType("docker:index/volume:Volume").map((v) => v.inputs.name).sort();
+    expect(volumes).toEqual(["claude-telemetry-grafana-data", "claude-telemetry-loki-data", "claude-telemetry-prometheus-data"]);
+    const mounts = Object.fromEntries(containers().map((c) => [c.inputs.name, (c.inputs.volumes ?? []).map((v: any) => v.containerPath)]));
+    expect(mounts).toEqual({
+      "claude-telemetry-collector": [],
+      "claude-telemetry-prometheus": ["/prometheus"],
+      "claude-telemetry-loki": ["/loki"],
+      "claude-telemetry-grafana": ["/var/lib/grafana"],
+    });
+  });
+
+  it("publishes every port on 127.0.0.1 only", () => {
+    const published = containers().flatMap((c) => c.inputs.ports ?? []);
+    expect(published.map((p: any) => p.external).sort((a: number, b: number) => a - b)).toEqual([3000, 3100, 4317, 4318, 9090, 13133]);
+    for (const p of published) expect(p.ip).toBe("127.0.0.1");
+  });
+
+  it("puts every container on the stack's network under its service name, with a restart policy", () => {
+    const net = mocks.ofType("docker:index/network:Network");
+    expect(net).toHaveLength(1);
+    for (const c of containers()) {
+      expect(c.inputs.networksAdvanced).toEqual([{ name: net[0]!.inputs.name, aliases: [c.inputs.name.replace("claude-telemetry-", "")] }]);
+      expect(c.inputs.restart).toBe("unless-stopped");
+      expect(c.inputs.capabilities).toEqual({ drops: ["ALL"] });
+    }
+  });
+
+  it("uploads exactly the files the render command writes", () => {
+    const rendered = renderStackFiles(parseSettings(raw, "local"));
+    for (const c of containers()) {
+      const service = c.inputs.name.replace("claude-telemetry-", "");
+      for (const u of c.inputs.uploads) {
+        const expected = rendered.get(`${service}${u.file}`);
+        expect(expected, u.file).toBeDefined();
+        if (!u.file.includes("/secrets/")) expect(u.content).toBe(expected);
+      }
+    }
+  });
+
+  it("has Docker health checks where the image can run them", () => {
+    const byName = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.healthcheck?.tests?.join(" ")]));
+    expect(byName["claude-telemetry-prometheus"]).toContain("/-/ready");
+    expect(byName["claude-telemetry-grafana"]).toContain("/api/health");
+  });
+
+  it("keeps the Grafana password secret: a secret output, a secret upload, nowhere in plain inputs", async () => {
+    expect(await isSecretOutput(program.grafanaAdminPassword)).toBe(true);
+    const password = await outputValue<string>(program.grafanaAdminPassword);
+    expect(password).toHaveLength(32);
+    const grafana = containers().find((c) => c.inputs.name === "claude-telemetry-grafana")!;
+    const i = grafana.inputs.uploads.findIndex((u: any) => u.file.includes("/secrets/"));
+    expect(grafana.inputs.uploads[i].content).toBe(password);
+    expect(mocks.isSecretInput(grafana, `uploads[${i}].content`)).toBe(true);
+    for (const r of mocks.resources) {
+      for (const leaf of stringLeaves(r.inputs)) {
+        if (leaf.value.includes(password)) expect(mocks.isSecretInput(r, leaf.path), `${r.type} ${r.name} ${leaf.path}`).toBe(true);
+      }
+    }
+    expect(JSON.stringify(grafana.inputs.envs)).not.toContain(password);
+  });
+
+  it("leaves no resource without a parent component", () => {
+    const roots = mocks.resources.filter((r) => r.parentUrn === undefined || mocks.byUrn(r.parentUrn) === undefined);
+    expect(roots.map((r) => r.type)).toEqual(["claude-code-telemetry:index:TelemetryStack"]);
+  });
+
+  it("exports the endpoints and the admin user", async () => {
+    expect(await outputValue(program.grafanaUrl)).toBe("http://127.0.0.1:3000");
+    expect(await outputValue(program.prometheusUrl)).toBe("http://127.0.0.1:9090");
+    expect(await outputValue(program.otlpGrpcEndpoint)).toBe("http://127.0.0.1:4317");
+    expect(await outputValue(program.otlpHttpEndpoint)).toBe("http://127.0.0.1:4318");
+    expect(await outputValue(program.grafanaAdminUser)).toBe("admin");
+  });
+});
