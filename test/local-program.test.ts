@@ -1,25 +1,19 @@
 // The whole program under Pulumi mocks with the committed Pulumi.local.yaml: every resource's inputs
 // are recorded and checked, as `pulumi preview` would create them.
 import { beforeAll, describe, expect, it } from "vitest";
-import { setupPulumiMocks, outputValue, isSecretOutput, stringLeaves, type MockHarness } from "./support/pulumi-mocks.js";
-import { readStackSettings } from "../scripts/lib/stack-file.js";
-import { CONFIG_NAMESPACE, parseSettings } from "../components/settings.js";
+import { outputValue, isSecretOutput, stringLeaves, type MockHarness } from "./support/pulumi-mocks.js";
+import { loadProgram } from "./support/program.js";
+import { parseSettings } from "../components/settings.js";
 import { IMAGES } from "../components/images.js";
 import { renderStackFiles } from "../components/render-files.js";
 
 let mocks: MockHarness;
 let program: Record<string, any>;
-const raw = readStackSettings("Pulumi.local.yaml");
+let raw: Record<string, unknown>;
 
 beforeAll(async () => {
-  const config: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) config[`${CONFIG_NAMESPACE}:${k}`] = v;
   // No Docker here: the health wait is tested on its own (health.test.ts).
-  config[`${CONFIG_NAMESPACE}:docker`] = { ...(raw.docker as object), waitForHealthy: false };
-  mocks = await setupPulumiMocks({ project: CONFIG_NAMESPACE, stack: "local", config });
-  program = await import("../index.js");
-  await outputValue(program.healthy);
-  await mocks.settle();
+  ({ mocks, outputs: program, raw } = await loadProgram("local", { docker: { waitForHealthy: false } }));
 });
 
 const containers = () => mocks.ofType("docker:index/container:Container");

@@ -1,0 +1,132 @@
+// Policy rules as plain functions of (resource type, inputs): testable without the policy engine,
+// wired into the PolicyPack by pack.ts. Each returns the violations it finds, empty when compliant.
+
+export interface PolicyResource {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, any>;
+}
+
+export interface PolicyRule {
+  readonly name: string;
+  readonly description: string;
+  readonly check: (r: PolicyResource) => string[];
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
+
+/** Every container of a workload's pod template. */
+function podContainers(r: PolicyResource): any[] {
+  const spec = r.props?.spec?.template?.spec;
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}
+
+const WORKLOADS = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"]);
+
+/** An image reference is pinned when it has a tag other than latest, or a digest. */
+export function isPinned(image: unknown): boolean {
+  if (typeof image !== "string" || image === "") return false;
+  if (image.includes("@sha256:")) return true;
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : "";
+  return tag !== "" && tag !== "latest";
+}
+
+export const RULES: readonly PolicyRule[] = [
+  {
+    name: "images-pinned",
+    description: "Images are pinned to an exact version: no 'latest', no untagged references.",
+    check: (r) => {
+      const images: unknown[] = [];
+      if (r.type === "docker:index/remoteImage:RemoteImage") images.push(r.props.name);
+      if (WORKLOADS.has(r.type)) images.push(...podContainers(r).map((c) => c.image));
+      return images.filter((i) => !isPinned(i)).map((i) => `image ${JSON.stringify(i)} is not pinned to an exact version`);
+    },
+  },
+  {
+    name: "docker-ports-on-loopback",
+    description: "Docker ports are published on a loopback address only, so the stack stays private to the machine.",
+    check: (r) => {
+      if (r.type !== "docker:index/container:Container") return [];
+      return (r.props.ports ?? [])
+        .filter((p: any) => p.external !== undefined && !LOOPBACK.test(String(p.ip ?? "0.0.0.0")))
+        .map((p: any) => `port ${p.external} is published on ${p.ip ?? "every interface"}, not on loopback`);
+    },
+  },
+  {
+    name: "grafana-no-default-credentials",
+    description: "Grafana never runs with admin/admin or anonymous access.",
+    check: (r) => {
+      const env: string[] =
+        r.type === "docker:index/container:Container"
+          ? (r.props.envs ?? [])
+          : WORKLOADS.has(r.type)
+            ? podContainers(r).flatMap((c) => (c.env ?? []).filter((e: any) => typeof e.value === "string").map((e: any) => `${e.name}=${e.value}`))
+            : [];
+      const found: string[] = [];
+      if (env.some((e) => /^GF_SECURITY_ADMIN_PASSWORD=(admin)?$/.test(e))) found.push("Grafana admin password is the default or empty");
+      if (env.includes("GF_AUTH_ANONYMOUS_ENABLED=true")) found.push("Grafana allows anonymous access");
+      return found;
+    },
+  },
+  {
+    name: "ingress-tls",
+    description: "Every Ingress serves TLS with a certificate from cert-manager.",
+    check: (r) => {
+      if (r.type !== "kubernetes:networking.k8s.io/v1:Ingress") return [];
+      const found: string[] = [];
+      const hosts: string[] = (r.props.spec?.rules ?? []).map((x: any) => x.host);
+      const tlsHosts = new Set((r.props.spec?.tls ?? []).flatMap((t: any) => (t.secretName ? t.hosts ?? [] : [])));
+      for (const h of hosts) if (!tlsHosts.has(h)) found.push(`host ${h} has no TLS section with a secret`);
+      const annotations = r.props.metadata?.annotations ?? {};
+      if (!annotations["cert-manager.io/cluster-issuer"] && !annotations["cert-manager.io/issuer"]) {
+        found.push("no cert-manager issuer annotation");
+      }
+      return found;
+    },
+  },
+  {
+    name: "containers-bounded-and-probed",
+    description: "Every Kubernetes container has resource requests and limits, readiness and liveness probes.",
+    check: (r) => {
+      if (!WORKLOADS.has(r.type)) return [];
+      return podContainers(r).flatMap((c) => {
+        const missing: string[] = [];
+        if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory) missing.push("resource requests");
+        if (!c.resources?.limits?.memory) missing.push("a memory limit");
+        if (!c.readinessProbe) missing.push("a readiness probe");
+        if (!c.livenessProbe) missing.push("a liveness probe");
+        return missing.length ? [`container ${c.name} lacks ${missing.join(", ")}`] : [];
+      });
+    },
+  },
+  {
+    name: "containers-restricted",
+    description: "Kubernetes containers run as non-root, without privilege escalation, with all capabilities dropped.",
+    check: (r) => {
+      if (!WORKLOADS.has(r.type)) return [];
+      const podSc = r.props.spec?.template?.spec?.securityContext ?? {};
+      return podContainers(r).flatMap((c) => {
+        const sc = c.securityContext ?? {};
+        const found: string[] = [];
+        if (!(sc.runAsNonRoot ?? podSc.runAsNonRoot)) found.push("may run as root");
+        if (sc.allowPrivilegeEscalation !== false) found.push("allows privilege escalation");
+        if (!(sc.capabilities?.drop ?? []).includes("ALL")) found.push("keeps Linux capabilities");
+        return found.map((f) => `container ${c.name} ${f}`);
+      });
+    },
+  },
+  {
+    name: "stateful-storage-persistent",
+    description: "Every StatefulSet keeps its data on a PersistentVolumeClaim.",
+    check: (r) => {
+      if (r.type !== "kubernetes:apps/v1:StatefulSet") return [];
+      return (r.props.spec?.volumeClaimTemplates ?? []).length > 0 ? [] : ["has no volumeClaimTemplates: data would be lost with the pod"];
+    },
+  },
+];
+
+/** All violations of all rules for a set of resources, as `rule: resource: message`. */
+export function evaluate(resources: readonly PolicyResource[]): string[] {
+  return resources.flatMap((r) => RULES.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${r.type} ${r.name}: ${m}`)));
+}
