@@ -1,5 +1,5 @@
-// The OpenTelemetry Collector: OTLP in (gRPC 4317, HTTP 4318), metrics out to Prometheus' native
-// OTLP receiver, events out to Loki's native OTLP endpoint.
+// The OpenTelemetry Collector: OTLP in (gRPC 4317, HTTP 4318), metrics out to Prometheus by remote
+// write, events out to Loki's native OTLP endpoint.
 import { stringify } from "yaml";
 import type { Settings } from "./settings.js";
 import type { ServiceSpec } from "./platform/spec.js";
@@ -18,8 +18,8 @@ export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 export const INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN";
 
 export interface CollectorTargets {
-  /** Base URL of Prometheus' OTLP receiver, without `/v1/metrics`. */
-  prometheusOtlp: string;
+  /** Prometheus' remote-write receiver, e.g. http://prometheus:9090/api/v1/write. */
+  prometheusRemoteWrite: string;
   /** Base URL of Loki's OTLP endpoint, without `/v1/logs`. */
   lokiOtlp: string;
   /** Require `Authorization: Bearer <token>` on both OTLP receivers. */
@@ -42,8 +42,10 @@ function liftStatement(key: string): string {
  *   missing makes them labels in every case without ever producing a duplicate label.
  * - deltatocumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
  *   clients configured by hand are converted here (the generated managed settings ask for cumulative).
- * - otlphttp to Prometheus: its OTLP receiver names metrics exactly as the catalog says
- *   (claude_code_cost_usage_USD_total, …) and keeps each series' start time.
+ * - prometheusremotewrite: pushes, so any number of collector replicas can sit behind a load
+ *   balancer (a scraped exporter per replica would expose the same series twice); names follow the
+ *   catalog (claude_code_cost_usage_USD_total, …) with no namespace, and resource attributes stay
+ *   in target_info (resource_to_telemetry_conversion off: no duplicate labels).
  */
 export function renderCollectorConfig(settings: Settings, targets: CollectorTargets): string {
   const c = settings.collector;
@@ -57,14 +59,14 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     extensions.bearertokenauth = { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
   }
 
-  const metricsExporters = ["otlphttp/prometheus"];
+  const metricsExporters = ["prometheusremotewrite"];
   const logsExporters = ["otlphttp/loki"];
   const exporters: Record<string, unknown> = {
-    "otlphttp/prometheus": {
-      endpoint: targets.prometheusOtlp,
-      compression: "gzip",
+    prometheusremotewrite: {
+      endpoint: targets.prometheusRemoteWrite,
+      resource_to_telemetry_conversion: { enabled: false },
       retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
-      sending_queue: { enabled: true, queue_size: 5000 },
+      remote_write_queue: { enabled: true, queue_size: 10000, num_consumers: 4 },
     },
     "otlphttp/loki": {
       endpoint: targets.lokiOtlp,

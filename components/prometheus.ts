@@ -1,4 +1,4 @@
-// Prometheus: receives Claude Code metrics from the collector on its native OTLP receiver, scrapes
+// Prometheus: receives Claude Code metrics from the collector by remote write, scrapes
 // the stack's own services, evaluates the recording and alerting rules, optionally remote-writes
 // everything to a central Mimir / Thanos / Cortex / managed Prometheus.
 import { stringify } from "yaml";
@@ -40,10 +40,6 @@ export function renderPrometheusConfig(settings: Settings, targets: ScrapeTarget
       external_labels: { telemetry_stack: settings.stack },
     },
     rule_files: [PROMETHEUS_RULES_PATH],
-    otlp: {
-      // Names as in the catalog: claude_code_cost_usage_USD_total, claude_code_active_time_seconds_total.
-      translation_strategy: "UnderscoreEscapingWithSuffixes",
-    },
     storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_WINDOW } },
     scrape_configs: [
       job("prometheus", `localhost:${PROMETHEUS_PORT}`),
@@ -71,7 +67,8 @@ export function prometheusArgs(settings: Settings): string[] {
     `--config.file=${PROMETHEUS_CONFIG_PATH}`,
     `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
     `--storage.tsdb.retention.time=${p.retentionTime}`,
-    "--web.enable-otlp-receiver",
+    // The collector pushes; nothing else can reach this port beyond the stack's network or namespace.
+    "--web.enable-remote-write-receiver",
   ];
   if (p.retentionSize) args.push(`--storage.tsdb.retention.size=${p.retentionSize}`);
   return args;

@@ -41,7 +41,7 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
   if (requireToken && secrets.ingestToken === undefined) throw new Error("an ingest token is required for this target");
 
   const collectorConfig = renderCollectorConfig(settings, {
-    prometheusOtlp: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/otlp`,
+    prometheusRemoteWrite: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/write`,
     lokiOtlp: `http://${hostOf("loki")}:${LOKI_PORT}/otlp`,
     requireToken,
   });

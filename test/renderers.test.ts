@@ -10,7 +10,7 @@ import { publicEndpoints } from "../components/endpoints.js";
 
 const local = parseSettings({ target: "docker" }, "local");
 const enterprise = parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "le", grafanaHost: "grafana.example.com" } }, "enterprise");
-const targets = { prometheusOtlp: "http://prometheus:9090/api/v1/otlp", lokiOtlp: "http://loki:3100/otlp", requireToken: false };
+const targets = { prometheusRemoteWrite: "http://prometheus:9090/api/v1/write", lokiOtlp: "http://loki:3100/otlp", requireToken: false };
 
 type Obj = Record<string, any>;
 const collector = (s = local, t = targets): Obj => parse(renderCollectorConfig(s, t));
@@ -32,15 +32,16 @@ describe("collector config", () => {
     expect(p.logs.processors).toEqual(["memory_limiter", "batch"]);
   });
 
-  it("sends metrics to Prometheus' OTLP receiver and events to Loki's, with no namespace and no debug exporter", () => {
+  it("writes metrics to Prometheus and sends events to Loki's OTLP endpoint, with no namespace and no debug exporter", () => {
     const c = collector();
-    expect(c.exporters["otlphttp/prometheus"].endpoint).toBe(targets.prometheusOtlp);
+    expect(c.exporters.prometheusremotewrite.endpoint).toBe(targets.prometheusRemoteWrite);
+    expect(c.exporters.prometheusremotewrite.resource_to_telemetry_conversion).toEqual({ enabled: false });
     expect(c.exporters["otlphttp/loki"].endpoint).toBe(targets.lokiOtlp);
     expect(renderCollectorConfig(local, targets)).not.toContain("namespace");
     // The deprecated `loki` exporter is not used: Loki 3 takes OTLP natively.
     expect(Object.keys(c.exporters).filter((id) => id.split("/")[0] === "loki")).toEqual([]);
     expect(c.exporters.debug).toBeUndefined();
-    expect(c.service.pipelines.metrics.exporters).toEqual(["otlphttp/prometheus"]);
+    expect(c.service.pipelines.metrics.exporters).toEqual(["prometheusremotewrite"]);
   });
 
   it("adds the debug exporter to both pipelines only when asked", () => {
@@ -57,7 +58,6 @@ describe("collector config", () => {
       expect(st, key).toBeDefined();
       expect(st).toMatch(new RegExp(`where attributes\\["${key.replace(".", "\\.")}"\\] == nil`));
     }
-    expect(renderCollectorConfig(local, targets)).not.toContain("resource_to_telemetry_conversion");
     expect(guaranteedLabels(local)).toEqual(["service_name", "team", "department", "cost_center", "environment"]);
   });
 
@@ -73,12 +73,12 @@ describe("collector config", () => {
 describe("prometheus config", () => {
   const scrape = { collectorTelemetry: "collector:8888", loki: "loki:3100", grafana: "grafana:3000" };
 
-  it("keeps retention from settings, enables the OTLP receiver and leaves the admin API off", () => {
+  it("keeps retention from settings, accepts remote write and leaves the admin API off", () => {
     const s = parseSettings({ target: "docker", prometheus: { retentionTime: "30d", retentionSize: "20GB" } }, "l");
     const args = prometheusArgs(s);
     expect(args).toContain("--storage.tsdb.retention.time=30d");
     expect(args).toContain("--storage.tsdb.retention.size=20GB");
-    expect(args).toContain("--web.enable-otlp-receiver");
+    expect(args).toContain("--web.enable-remote-write-receiver");
     expect(args.join(" ")).not.toContain("admin-api");
     expect(prometheusArgs(local).some((a) => a.startsWith("--storage.tsdb.retention.size"))).toBe(false);
   });
@@ -88,7 +88,7 @@ describe("prometheus config", () => {
     expect(c.scrape_configs.map((j: Obj) => j.job_name)).toEqual(["prometheus", "otel-collector", "loki", "grafana"]);
     expect(c.scrape_configs[1].static_configs[0].targets).toEqual(["collector:8888"]);
     expect(c.rule_files).toHaveLength(1);
-    expect(c.otlp.translation_strategy).toBe("UnderscoreEscapingWithSuffixes");
+    expect(c.storage.tsdb.out_of_order_time_window).toBe("30m");
     expect(c.remote_write).toBeUndefined();
   });
 

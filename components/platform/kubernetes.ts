@@ -108,7 +108,8 @@ export class KubernetesPlatform implements Platform {
 
     let secretName: pulumi.Output<string> | undefined;
     const secretData: Record<string, pulumi.Output<string>> = {};
-    // pulumi.secret keeps every value secret in state and previews, whatever the caller passed.
+    // The Secret resource marks stringData secret as a whole; each value is wrapped too, so it stays
+    // secret wherever else its Output travels, whatever the caller passed.
     for (const f of secretFiles(spec)) secretData[fileKey(f.path)] = pulumi.secret(f.content);
     for (const [k, v] of Object.entries(spec.secretEnv ?? {})) secretData[k] = pulumi.secret(v);
     if (Object.keys(secretData).length) {
