@@ -1,15 +1,10 @@
 // Entry point: settings → TelemetryStack → stack outputs.
-import * as pulumi from "@pulumi/pulumi";
 import { loadSettings } from "./components/config.js";
 import { TelemetryStack } from "./components/stack.js";
-import { DockerPlatform } from "./components/platform/docker.js";
+import { platformFor } from "./components/platforms.js";
 
 const settings = loadSettings();
-
-const stack = new TelemetryStack("claude-telemetry", {
-  settings,
-  platform: (parent) => new DockerPlatform(settings, parent),
-});
+const stack = new TelemetryStack("claude-telemetry", { settings, platform: platformFor(settings) });
 
 export const target = settings.target;
 export const grafanaUrl = stack.endpoints.grafana;
@@ -18,4 +13,6 @@ export const otlpGrpcEndpoint = stack.endpoints.otlpGrpc;
 export const otlpHttpEndpoint = stack.endpoints.otlpHttp;
 export const grafanaAdminUser = stack.grafanaAdminUser;
 export const grafanaAdminPassword = stack.grafanaAdminPassword;
+/** Bearer token for OTLP ingest (secret); absent where ingest is loopback-only. */
+export const ingestToken = stack.ingestToken;
 export const healthy = stack.ready.apply(() => true);

@@ -13,6 +13,12 @@ export const COLLECTOR_PORTS = {
   telemetry: 8888,
 } as const;
 
+/** gRPC service paths of OTLP metrics and logs export (what a gRPC request's path starts with). */
+export const OTLP_GRPC_SERVICES = [
+  "/opentelemetry.proto.collector.metrics.v1.MetricsService",
+  "/opentelemetry.proto.collector.logs.v1.LogsService",
+] as const;
+
 export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 /** Environment variable that carries the ingest token into the bearertokenauth extension. */
 export const INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN";
@@ -153,10 +159,11 @@ export function collectorSpec({ settings, config, ingestToken, configHash }: Col
     image: settings.images.collector,
     args: [`--config=${COLLECTOR_CONFIG_PATH}`],
     ports: [
-      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, public: true },
-      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, public: true },
-      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth },
-      { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http" },
+      // gRPC and HTTP share the public host: the ingress tells them apart by path.
+      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, public: true, ingressPaths: [...OTLP_GRPC_SERVICES] },
+      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, public: true, ingressPaths: ["/v1/metrics", "/v1/logs"] },
+      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth, ingressFrom: [] },
+      { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http", ingressFrom: ["prometheus"] },
     ],
     files: [{ path: COLLECTOR_CONFIG_PATH, content: config }],
     secretEnv: ingestToken ? { [INGEST_TOKEN_ENV]: ingestToken } : undefined,

@@ -49,7 +49,17 @@ export function grafanaSpec(input: GrafanaSpecInput): ServiceSpec {
   return {
     name: "grafana",
     image: settings.images.grafana,
-    ports: [{ name: "http", port: GRAFANA_PORT, protocol: "http", hostPort: settings.docker.ports.grafana, public: true }],
+    ports: [
+      {
+        name: "http",
+        port: GRAFANA_PORT,
+        protocol: "http",
+        hostPort: settings.docker.ports.grafana,
+        // Through the ingress only when it has a host; otherwise `kubectl port-forward`.
+        public: settings.kubernetes?.grafanaHost !== undefined,
+        ingressFrom: ["ingress-controller", "prometheus"],
+      },
+    ],
     files,
     env: grafanaEnv(settings, input.publicUrl),
     volume: { path: GRAFANA_DATA_PATH, size: settings.kubernetes?.storage.grafana ?? "5Gi" },

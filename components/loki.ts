@@ -58,7 +58,8 @@ export function lokiSpec(settings: Settings, config: string, configHash: string)
     name: "loki",
     image: settings.images.loki,
     args: [`-config.file=${LOKI_CONFIG_PATH}`],
-    ports: [{ name: "http", port: LOKI_PORT, protocol: "http", hostPort: settings.docker.ports.loki }],
+    // Grafana queries, the collector pushes, Prometheus scrapes Loki's own metrics.
+    ports: [{ name: "http", port: LOKI_PORT, protocol: "http", hostPort: settings.docker.ports.loki, ingressFrom: ["grafana", "collector", "prometheus"] }],
     files: [{ path: LOKI_CONFIG_PATH, content: config }],
     volume: { path: LOKI_DATA_PATH, size: settings.kubernetes?.storage.loki ?? "50Gi" },
     health: { port: LOKI_PORT, path: "/ready" },

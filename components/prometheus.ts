@@ -95,7 +95,8 @@ export function prometheusSpec({ settings, config, secretFiles, configHash }: Pr
     name: "prometheus",
     image: settings.images.prometheus,
     args: prometheusArgs(settings),
-    ports: [{ name: "http", port: PROMETHEUS_PORT, protocol: "http", hostPort: settings.docker.ports.prometheus }],
+    // Only Grafana queries and only the collector writes.
+    ports: [{ name: "http", port: PROMETHEUS_PORT, protocol: "http", hostPort: settings.docker.ports.prometheus, ingressFrom: ["grafana", "collector"] }],
     files: [
       { path: PROMETHEUS_CONFIG_PATH, content: config },
       { path: PROMETHEUS_RULES_PATH, content: renderRulesFile() },

@@ -153,8 +153,6 @@ const grafanaSchema = z
 
 const dockerSchema = z
   .object({
-    /** Prefix of every container, volume and network name. */
-    namePrefix: dnsLabel.default("claude-telemetry"),
     /** Host address the ports are published on. 127.0.0.1 keeps the stack private to this machine. */
     bindAddress: ipv4.default("127.0.0.1"),
     /** Address the deploying machine reaches the published ports at, for the health wait. */
@@ -207,6 +205,8 @@ export const settingsSchema = z
     target: z.enum(["docker", "kubernetes"], { message: "must be 'docker' or 'kubernetes'" }),
     /** Value of the `environment` label and the managed settings' environment attribute. */
     environment: dnsLabel.optional(),
+    /** Prefix of every container, volume, network and Kubernetes object name. */
+    namePrefix: dnsLabel.default("claude-telemetry"),
     images: imagesSchema.default(imagesSchema.parse({})),
     collector: collectorSchema.default(collectorSchema.parse({})),
     prometheus: prometheusSchema.default(prometheusSchema.parse({})),

@@ -13,6 +13,8 @@ export interface PolicyRule {
   readonly check: (r: PolicyResource) => string[];
 }
 
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
 
 /** Every container of a workload's pod template. */
@@ -71,18 +73,12 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     name: "ingress-tls",
-    description: "Every Ingress serves TLS with a certificate from cert-manager.",
+    description: "Every host of every Ingress is served with TLS from a certificate secret.",
     check: (r) => {
-      if (r.type !== "kubernetes:networking.k8s.io/v1:Ingress") return [];
-      const found: string[] = [];
+      if (r.type !== INGRESS) return [];
       const hosts: string[] = (r.props.spec?.rules ?? []).map((x: any) => x.host);
       const tlsHosts = new Set((r.props.spec?.tls ?? []).flatMap((t: any) => (t.secretName ? t.hosts ?? [] : [])));
-      for (const h of hosts) if (!tlsHosts.has(h)) found.push(`host ${h} has no TLS section with a secret`);
-      const annotations = r.props.metadata?.annotations ?? {};
-      if (!annotations["cert-manager.io/cluster-issuer"] && !annotations["cert-manager.io/issuer"]) {
-        found.push("no cert-manager issuer annotation");
-      }
-      return found;
+      return hosts.filter((h) => !tlsHosts.has(h)).map((h) => `host ${h} has no TLS section with a secret`);
     },
   },
   {
@@ -126,7 +122,38 @@ export const RULES: readonly PolicyRule[] = [
   },
 ];
 
+export interface StackPolicyRule {
+  readonly name: string;
+  readonly description: string;
+  readonly check: (resources: readonly PolicyResource[]) => string[];
+}
+
+/** Rules that need to see the whole stack at once. */
+export const STACK_RULES: readonly StackPolicyRule[] = [
+  {
+    name: "ingress-certificates-issued",
+    description: "Every Ingress TLS secret is issued by cert-manager: an Ingress of the stack carries an issuer annotation for it, or a Certificate names it.",
+    check: (resources) => {
+      const ns = (r: PolicyResource) => r.props.metadata?.namespace ?? "";
+      const issued = new Set<string>();
+      for (const r of resources) {
+        const a = r.props.metadata?.annotations ?? {};
+        if (r.type === INGRESS && (a["cert-manager.io/cluster-issuer"] || a["cert-manager.io/issuer"])) {
+          for (const t of r.props.spec?.tls ?? []) issued.add(`${ns(r)}/${t.secretName}`);
+        }
+        if (r.type === CERTIFICATE) issued.add(`${ns(r)}/${r.props.spec?.secretName}`);
+      }
+      return resources
+        .filter((r) => r.type === INGRESS)
+        .flatMap((r) => (r.props.spec?.tls ?? []).filter((t: any) => !issued.has(`${ns(r)}/${t.secretName}`)).map((t: any) => `${r.name}: TLS secret ${t.secretName} is issued by no cert-manager annotation or Certificate`));
+    },
+  },
+];
+
 /** All violations of all rules for a set of resources, as `rule: resource: message`. */
 export function evaluate(resources: readonly PolicyResource[]): string[] {
-  return resources.flatMap((r) => RULES.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${r.type} ${r.name}: ${m}`)));
+  return [
+    ...resources.flatMap((r) => RULES.flatMap((rule) => rule.check(r).map((m) => `${rule.name}: ${r.type} ${r.name}: ${m}`))),
+    ...STACK_RULES.flatMap((rule) => rule.check(resources).map((m) => `${rule.name}: ${m}`)),
+  ];
 }

@@ -47,9 +47,24 @@ describe("policy rules", () => {
     expect(rule("grafana-no-default-credentials").check(r)).toHaveLength(2);
   });
 
-  it("catch an Ingress without TLS or issuer", () => {
+  it("catch an Ingress without TLS", () => {
     const r = { type: "kubernetes:networking.k8s.io/v1:Ingress", name: "i", props: { metadata: {}, spec: { rules: [{ host: "otel.example.com" }] } } };
-    expect(rule("ingress-tls").check(r)).toEqual(["host otel.example.com has no TLS section with a secret", "no cert-manager issuer annotation"]);
+    expect(rule("ingress-tls").check(r)).toEqual(["host otel.example.com has no TLS section with a secret"]);
+  });
+
+  it("catch a TLS secret no cert-manager annotation or Certificate issues", () => {
+    const ingress = (name: string, secretName: string, annotations = {}) => ({
+      type: "kubernetes:networking.k8s.io/v1:Ingress",
+      name,
+      props: { metadata: { namespace: "t", annotations }, spec: { tls: [{ hosts: ["h"], secretName }], rules: [{ host: "h" }] } },
+    });
+    const issuedByPeer = [ingress("http", "otel-tls", { "cert-manager.io/cluster-issuer": "le" }), ingress("grpc", "otel-tls")];
+    expect(evaluate(issuedByPeer)).toEqual([]);
+    expect(evaluate([ingress("grpc", "otel-tls")])).toEqual([
+      "ingress-certificates-issued: grpc: TLS secret otel-tls is issued by no cert-manager annotation or Certificate",
+    ]);
+    const certificate = { type: "kubernetes:cert-manager.io/v1:Certificate", name: "c", props: { metadata: { namespace: "t" }, spec: { secretName: "otel-tls" } } };
+    expect(evaluate([ingress("grpc", "otel-tls"), certificate])).toEqual([]);
   });
 
   it("catch unbounded, unprobed and privileged containers", () => {

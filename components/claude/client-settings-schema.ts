@@ -12,6 +12,29 @@ export const attributeValueSchema = z
   .max(128, { message: "must be at most 128 characters" })
   .regex(/^[^\s,=]+$/, { message: "must not contain spaces, commas or '='" });
 
+/** A file path on the developer machines (any OS), on one line. */
+const clientFilePath = z
+  .string()
+  .min(1, { message: "must be a file path" })
+  .refine((p) => !/[\r\n]/.test(p), { message: "must be a file path on one line" });
+
+/**
+ * TLS files as they are found on every developer machine: the CA that signed the ingest's
+ * certificate (when it is not publicly trusted) and the client certificate and key (mTLS).
+ */
+const clientTlsSchema = z
+  .object({
+    caFile: clientFilePath.optional(),
+    certFile: clientFilePath.optional(),
+    keyFile: clientFilePath.optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.certFile === undefined) !== (t.keyFile === undefined)) {
+      ctx.addIssue({ code: "custom", path: [t.certFile === undefined ? "certFile" : "keyFile"], message: "certFile and keyFile go together" });
+    }
+  });
+
 export const clientSettingsSchema = z
   .object({
     /** OTLP protocol the clients use: gRPC (port 4317) or HTTP/protobuf (port 4318). */
@@ -39,6 +62,8 @@ export const clientSettingsSchema = z
     logToolDetails: z.boolean().default(false),
     /** Set to true to confirm developers were told that prompt or tool content is collected. */
     contentCaptureAcknowledged: z.boolean().default(false),
+    /** Client TLS files; needed when the ingest requires client certificates or uses a private CA. */
+    tls: clientTlsSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -55,3 +80,4 @@ export const clientSettingsSchema = z
   });
 
 export type ClientSettings = z.infer<typeof clientSettingsSchema>;
+export type ClientTlsSettings = NonNullable<ClientSettings["tls"]>;

@@ -7,10 +7,13 @@ import { formatIssues, generatedEnvSchema, type ManagedSettings } from "./claude
 
 export type { ManagedSettings } from "./claude-settings-schema.js";
 
-/** How clients authenticate to the OTLP ingest. File paths are paths on the developer machine. */
+/**
+ * How clients authenticate to the OTLP ingest. File paths are paths on the developer machine;
+ * `caFile` is the CA of an ingest certificate that is not publicly trusted.
+ */
 export type ClientAuth =
-  | { kind: "none" }
-  | { kind: "bearer"; token: string }
+  | { kind: "none"; caFile?: string }
+  | { kind: "bearer"; token: string; caFile?: string }
   /** mTLS; `token` adds a bearer token on top of the client certificate. */
   | { kind: "mtls"; caFile?: string; certFile: string; keyFile: string; token?: string };
 export type AuthKind = ClientAuth["kind"];
@@ -72,7 +75,8 @@ function baseEndpoint(url: string, key: string, problems: string[]): string {
 
 /** A token goes into `Authorization=Bearer <token>` inside a comma list: no separators, no spaces. */
 function checkToken(token: string, problems: string[]): void {
-  if (!/^[A-Za-z0-9._~+/=-]{16,}$/.test(token)) {
+  // The placeholder is allowed so reviewable files (npm run render) can be rendered without the secret.
+  if (token !== TOKEN_PLACEHOLDER && !/^[A-Za-z0-9._~+/=-]{16,}$/.test(token)) {
     problems.push("auth.token: must be at least 16 characters of letters, digits and . _ ~ + / = - (no spaces, commas or '%')");
   }
 }
@@ -132,21 +136,28 @@ export function renderClientEnv(input: ClientTarget): Record<string, string> {
     checkToken(token, problems);
     env.OTEL_EXPORTER_OTLP_HEADERS = `Authorization=Bearer ${token}`;
   }
+  const caFile = auth.caFile ?? client.tls?.caFile;
+  checkPath(caFile, "caFile", problems);
   if (auth.kind === "mtls") {
-    checkPath(auth.caFile, "caFile", problems);
     checkPath(auth.certFile, "certFile", problems);
     checkPath(auth.keyFile, "keyFile", problems);
-    if (!endpoint.startsWith("https:")) problems.push(`endpoints.${grpc ? "grpc" : "http"}: must be https for mTLS`);
-    if (grpc) {
-      if (auth.caFile) env.OTEL_EXPORTER_OTLP_CERTIFICATE = auth.caFile;
+  }
+  if ((auth.kind === "mtls" || caFile) && !endpoint.startsWith("https:")) {
+    problems.push(`endpoints.${grpc ? "grpc" : "http"}: must be https for ${auth.kind === "mtls" ? "mTLS" : "a CA file"}`);
+  }
+  if (grpc) {
+    if (caFile) env.OTEL_EXPORTER_OTLP_CERTIFICATE = caFile;
+    if (auth.kind === "mtls") {
       env.OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE = auth.certFile;
       env.OTEL_EXPORTER_OTLP_CLIENT_KEY = auth.keyFile;
-    } else {
-      // The HTTP exporter uses Claude Code's own client-certificate settings and Node's CA list.
+    }
+  } else {
+    // The HTTP exporter uses Claude Code's own client-certificate settings and Node's CA list.
+    if (auth.kind === "mtls") {
       env.CLAUDE_CODE_CLIENT_CERT = auth.certFile;
       env.CLAUDE_CODE_CLIENT_KEY = auth.keyFile;
-      if (auth.caFile) env.NODE_EXTRA_CA_CERTS = auth.caFile;
     }
+    if (caFile) env.NODE_EXTRA_CA_CERTS = caFile;
   }
 
   // Content capture only when switched on; the schema already demanded the acknowledgement.
@@ -158,6 +169,23 @@ export function renderClientEnv(input: ClientTarget): Record<string, string> {
   const check = generatedEnvSchema.safeParse(env);
   if (!check.success) throw new ClientSettingsError(formatIssues(check.error).map((p) => `generated env.${p}`));
   return env;
+}
+
+/**
+ * The auth a stack's clients use: mTLS with the files of `client.tls` when the ingest requires client
+ * certificates, a bearer token when it has one (both when it has both), `client.tls.caFile` for a private CA.
+ */
+export function clientAuthFor(client: ClientSettings, opts: { token?: string; clientCertificates?: boolean }): ClientAuth {
+  const tls = client.tls ?? {};
+  const ca = tls.caFile ? { caFile: tls.caFile } : {};
+  if (opts.clientCertificates) {
+    if (!tls.certFile || !tls.keyFile) {
+      throw new ClientSettingsError(["client.tls: certFile and keyFile (paths on developer machines) are required when the ingest requires client certificates"]);
+    }
+    return { kind: "mtls", certFile: tls.certFile, keyFile: tls.keyFile, ...ca, ...(opts.token !== undefined ? { token: opts.token } : {}) };
+  }
+  if (opts.token !== undefined) return { kind: "bearer", token: opts.token, ...ca };
+  return { kind: "none", ...ca };
 }
 
 /** managed-settings.json: the env block and nothing else, so it sits beside an org's other policy. */

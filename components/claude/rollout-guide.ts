@@ -39,8 +39,9 @@ const code = (s: string) => `\`${s}\``;
 /** Passes the token check; redacted to TOKEN_PLACEHOLDER before anything is printed. */
 const PLACEHOLDER_TOKEN = "placeholder-token-000000";
 
-function placeholderAuth(input: RolloutGuideInput): ClientAuth {
-  const files = input.mtlsFiles ?? { caFile: "<path-to-ca.pem>", certFile: "<path-to-client-cert.pem>", keyFile: "<path-to-client-key.pem>" };
+function placeholderAuth(input: RolloutGuideInput, client: ClientSettings): ClientAuth {
+  const fromSettings = client.tls?.certFile && client.tls.keyFile ? { caFile: client.tls.caFile, certFile: client.tls.certFile, keyFile: client.tls.keyFile } : undefined;
+  const files = input.mtlsFiles ?? fromSettings ?? { caFile: "<path-to-ca.pem>", certFile: "<path-to-client-cert.pem>", keyFile: "<path-to-client-key.pem>" };
   switch (input.authKind) {
     case "none":
       return { kind: "none" };
@@ -178,7 +179,7 @@ export function renderRolloutGuide(input: RolloutGuideInput): string {
     client,
     environment: input.environment ?? input.stackName,
     endpoints: input.endpoints,
-    auth: placeholderAuth(input),
+    auth: placeholderAuth(input, client),
   });
   const shown = redactEnv(env);
   const lines = [

@@ -13,7 +13,7 @@ export class DockerPlatform implements Platform {
   private readonly prefix: string;
 
   constructor(private readonly settings: Settings, parent: pulumi.Resource) {
-    this.prefix = settings.docker.namePrefix;
+    this.prefix = settings.namePrefix;
     this.network = new docker.Network(`${this.prefix}-net`, { name: `${this.prefix}-net`, driver: "bridge" }, { parent });
   }
 

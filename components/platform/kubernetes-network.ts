@@ -14,7 +14,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { KubernetesSettings } from "../settings.js";
 import type { PortPeer, ServicePort, ServiceSpec } from "./spec.js";
-import { selectorLabels, stackLabels, type KubernetesNaming } from "./kubernetes-names.js";
+import { selectorLabels, type KubernetesNaming } from "./kubernetes-names.js";
 import { exposedPorts } from "./kubernetes-ingress.js";
 
 type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -48,7 +48,7 @@ function ingressControllerPeer(settings: KubernetesSettings): Peer {
 
 function peer(naming: KubernetesNaming, settings: KubernetesSettings, key: PeerKey): Peer {
   if (key === "ingress-controller") return ingressControllerPeer(settings);
-  if (key === "stack") return { podSelector: { matchLabels: { "app.kubernetes.io/part-of": stackLabels(naming)["app.kubernetes.io/part-of"]! } } };
+  if (key === "stack") return { podSelector: { matchLabels: { "app.kubernetes.io/part-of": naming.prefix } } };
   return { podSelector: { matchLabels: selectorLabels(naming, key) } };
 }
 

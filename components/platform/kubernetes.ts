@@ -68,6 +68,7 @@ export class KubernetesPlatform implements Platform {
           labels: {
             ...stackLabels(this.naming),
             // Every pod here meets the "restricted" Pod Security Standard; have the API server hold us to it.
+            // (cert-manager's HTTP-01 solver pods, created here during issuance, comply since cert-manager 1.9.1.)
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
           },

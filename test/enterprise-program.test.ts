@@ -1,0 +1,139 @@
+// The whole program under Pulumi mocks with the committed Pulumi.enterprise.yaml (Kubernetes).
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { outputValue, isSecretOutput, stringLeaves, type MockHarness, type RecordedResource } from "./support/pulumi-mocks.js";
+import { loadProgram } from "./support/program.js";
+import { validateRecorded, isKubernetesObject } from "./support/k8s-validate.js";
+import { evaluate } from "../policies/rules.js";
+import { validateCollectorConfig } from "./support/collector-schema/index.js";
+
+let mocks: MockHarness;
+let program: Record<string, any>;
+
+beforeAll(async () => {
+  ({ mocks, outputs: program } = await loadProgram("enterprise"));
+});
+
+const K = {
+  deployment: "kubernetes:apps/v1:Deployment",
+  statefulSet: "kubernetes:apps/v1:StatefulSet",
+  ingress: "kubernetes:networking.k8s.io/v1:Ingress",
+  secret: "kubernetes:core/v1:Secret",
+  configMap: "kubernetes:core/v1:ConfigMap",
+  hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+  pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+};
+const workloads = () => [...mocks.ofType(K.deployment), ...mocks.ofType(K.statefulSet)];
+const containersOf = (w: RecordedResource) => w.inputs.spec.template.spec.containers as any[];
+
+describe("enterprise program (Kubernetes)", () => {
+  it("runs the collector as a scaled Deployment with an HPA and a PDB, the stores as StatefulSets", () => {
+    expect(mocks.ofType(K.deployment).map((d) => d.inputs.metadata.name)).toEqual(["claude-telemetry-collector"]);
+    expect(mocks.ofType(K.statefulSet).map((s) => s.inputs.metadata.name).sort()).toEqual([
+      "claude-telemetry-grafana",
+      "claude-telemetry-loki",
+      "claude-telemetry-prometheus",
+    ]);
+    const hpa = mocks.ofType(K.hpa);
+    expect(hpa).toHaveLength(1);
+    expect(hpa[0]!.inputs.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(mocks.ofType(K.pdb)).toHaveLength(1);
+  });
+
+  it("keeps every StatefulSet's data on a PVC of the configured size", () => {
+    const sizes = Object.fromEntries(
+      mocks.ofType(K.statefulSet).map((s) => [s.inputs.metadata.name, s.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage]),
+    );
+    expect(sizes).toEqual({ "claude-telemetry-prometheus": "100Gi", "claude-telemetry-loki": "100Gi", "claude-telemetry-grafana": "5Gi" });
+  });
+
+  it("gives every container requests, limits, probes and a restrictive securityContext", () => {
+    for (const w of workloads()) {
+      for (const c of containersOf(w)) {
+        expect(c.resources.requests.cpu, c.name).toBeDefined();
+        expect(c.resources.limits.memory, c.name).toBeDefined();
+        expect(c.readinessProbe?.httpGet, c.name).toBeDefined();
+        expect(c.livenessProbe?.httpGet, c.name).toBeDefined();
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      }
+      expect(w.inputs.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    }
+  });
+
+  it("serves TLS with a cert-manager issuer on every Ingress", () => {
+    const ingresses = mocks.ofType(K.ingress);
+    expect(ingresses.length).toBeGreaterThanOrEqual(3);
+    const hosts = new Set(ingresses.flatMap((i) => i.inputs.spec.rules.map((r: any) => r.host)));
+    expect([...hosts].sort()).toEqual(["claude-grafana.example.com", "otel.example.com"]);
+    for (const i of ingresses) {
+      expect(i.inputs.spec.tls?.[0]?.secretName, i.name).toBeTruthy();
+      expect(i.inputs.spec.ingressClassName).toBe("nginx");
+    }
+    const issuers = ingresses.map((i) => i.inputs.metadata.annotations?.["cert-manager.io/cluster-issuer"]).filter(Boolean);
+    expect(new Set(issuers)).toEqual(new Set(["letsencrypt-prod"]));
+    const grpc = ingresses.find((i) => i.inputs.metadata.annotations?.["nginx.ingress.kubernetes.io/backend-protocol"] === "GRPC");
+    expect(grpc?.inputs.spec.rules[0].http.paths.map((p: any) => p.path)).toEqual([
+      "/opentelemetry.proto.collector.metrics.v1.MetricsService",
+      "/opentelemetry.proto.collector.logs.v1.LogsService",
+    ]);
+  });
+
+  it("requires the bearer token on both OTLP receivers", () => {
+    const cm = mocks.ofType(K.configMap).find((c) => c.inputs.metadata.name.includes("collector"))!;
+    const text = Object.values(cm.inputs.data as Record<string, string>).find((t) => t.includes("receivers:"))!;
+    const config = parse(text);
+    expect(config.receivers.otlp.protocols.grpc.auth.authenticator).toBe("bearertokenauth");
+    expect(config.receivers.otlp.protocols.http.auth.authenticator).toBe("bearertokenauth");
+    expect(validateCollectorConfig(config)).toEqual([]);
+  });
+
+  it("keeps the ingest token only in a Secret and a secret output", async () => {
+    expect(await isSecretOutput(program.ingestToken)).toBe(true);
+    const token = await outputValue<string>(program.ingestToken);
+    expect(token).toHaveLength(48);
+    const holders = mocks.resources.flatMap((r) => stringLeaves(r.inputs).filter((l) => l.value.includes(token)).map((l) => ({ r, path: l.path })));
+    expect(holders.length).toBeGreaterThan(0);
+    for (const { r, path } of holders) {
+      expect(r.type, `${r.name} ${path}`).toBe(K.secret);
+      expect(mocks.isSecretInput(r, path)).toBe(true);
+    }
+    const collector = containersOf(mocks.ofType(K.deployment)[0]!)[0];
+    const tokenEnv = collector.env.find((e: any) => e.name === "OTLP_INGEST_TOKEN");
+    expect(tokenEnv.valueFrom.secretKeyRef).toBeDefined();
+    expect(tokenEnv.value).toBeUndefined();
+  });
+
+  it("restricts traffic with NetworkPolicies, starting from deny-all", () => {
+    const policies = mocks.ofType(K.networkPolicy);
+    const denyAll = policies.find((p) => JSON.stringify(p.inputs.spec.podSelector) === "{}" && (p.inputs.spec.ingress ?? []).length === 0);
+    expect(denyAll).toBeDefined();
+    expect(policies.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("renders no remote write when none is configured", () => {
+    const cm = mocks.ofType(K.configMap).find((c) => c.inputs.metadata.name.includes("prometheus"))!;
+    expect(JSON.stringify(cm.inputs.data)).not.toContain("remote_write");
+  });
+
+  it("creates only Kubernetes objects that validate against the Kubernetes OpenAPI schemas", () => {
+    expect(mocks.resources.filter(isKubernetesObject).length).toBeGreaterThan(20);
+    expect(validateRecorded(mocks.resources)).toEqual([]);
+  });
+
+  it("passes every policy of the policy pack", () => {
+    expect(evaluate(mocks.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs })))).toEqual([]);
+  });
+
+  it("leaves no resource without a parent component", () => {
+    const roots = mocks.resources.filter((r) => r.parentUrn === undefined || mocks.byUrn(r.parentUrn) === undefined);
+    expect(roots.map((r) => r.type)).toEqual(["claude-code-telemetry:index:TelemetryStack"]);
+  });
+
+  it("exports the public endpoints", async () => {
+    expect(await outputValue(program.otlpGrpcEndpoint)).toBe("https://otel.example.com");
+    expect(await outputValue(program.otlpHttpEndpoint)).toBe("https://otel.example.com");
+    expect(await outputValue(program.grafanaUrl)).toBe("https://claude-grafana.example.com");
+    expect(await isSecretOutput(program.grafanaAdminPassword)).toBe(true);
+  });
+});
