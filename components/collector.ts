@@ -22,6 +22,8 @@ export const OTLP_GRPC_SERVICES = [
 export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 /** Environment variable that carries the ingest token into the bearertokenauth extension. */
 export const INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN";
+/** The previous generation's token, accepted while a rotation rolls out. */
+export const PREVIOUS_INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN_PREVIOUS";
 
 export interface CollectorTargets {
   /** Prometheus' remote-write receiver, e.g. http://prometheus:9090/api/v1/write. */
@@ -30,6 +32,8 @@ export interface CollectorTargets {
   lokiOtlp: string;
   /** Require `Authorization: Bearer <token>` on both OTLP receivers. */
   requireToken: boolean;
+  /** Also accept the previous token (during a rotation). */
+  acceptPreviousToken?: boolean;
 }
 
 /** OTTL that copies a resource attribute onto each data point that lacks it. */
@@ -62,7 +66,9 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     health_check: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
   };
   if (targets.requireToken) {
-    extensions.bearertokenauth = { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
+    extensions.bearertokenauth = targets.acceptPreviousToken
+      ? { scheme: "Bearer", tokens: [`\${env:${INGEST_TOKEN_ENV}}`, `\${env:${PREVIOUS_INGEST_TOKEN_ENV}}`] }
+      : { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
   }
 
   const metricsExporters = ["prometheusremotewrite"];
@@ -147,10 +153,11 @@ export interface CollectorSpecInput {
   config: string;
   /** Ingest token (a secret); only when the receivers require it. */
   ingestToken?: import("@pulumi/pulumi").Input<string>;
+  previousIngestToken?: import("@pulumi/pulumi").Input<string>;
   configHash: string;
 }
 
-export function collectorSpec({ settings, config, ingestToken, configHash }: CollectorSpecInput): ServiceSpec {
+export function collectorSpec({ settings, config, ingestToken, previousIngestToken, configHash }: CollectorSpecInput): ServiceSpec {
   const ports = settings.docker.ports;
   const memLimit = settings.collector.memoryLimitMiB;
   const min = settings.collector.replicas ?? 1;
@@ -166,7 +173,9 @@ export function collectorSpec({ settings, config, ingestToken, configHash }: Col
       { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http", ingressFrom: ["prometheus"] },
     ],
     files: [{ path: COLLECTOR_CONFIG_PATH, content: config }],
-    secretEnv: ingestToken ? { [INGEST_TOKEN_ENV]: ingestToken } : undefined,
+    secretEnv: ingestToken
+      ? { [INGEST_TOKEN_ENV]: ingestToken, ...(previousIngestToken ? { [PREVIOUS_INGEST_TOKEN_ENV]: previousIngestToken } : {}) }
+      : undefined,
     health: { port: COLLECTOR_PORTS.health, path: "/" },
     // The contrib image is distroless: no shell or HTTP client for a Docker HEALTHCHECK.
     resources: {

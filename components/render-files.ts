@@ -7,6 +7,7 @@ import { hostResolver } from "./platform/hosts.js";
 export const PLACEHOLDERS = {
   grafanaAdminPassword: "<grafana-admin-password>",
   ingestToken: "<ingest-token>",
+  previousIngestToken: "<previous-ingest-token>",
   remoteWritePassword: "<remote-write-password>",
   remoteWriteBearerToken: "<remote-write-bearer-token>",
 } as const;
@@ -17,6 +18,10 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
   return buildServiceSpecs(settings, hostResolver(settings), {
     grafanaAdminPassword: PLACEHOLDERS.grafanaAdminPassword,
     ingestToken: requiresIngestToken(settings) ? PLACEHOLDERS.ingestToken : undefined,
+    previousIngestToken:
+      requiresIngestToken(settings) && settings.kubernetes?.acceptPreviousToken && settings.kubernetes.ingestTokenGeneration > 1
+        ? PLACEHOLDERS.previousIngestToken
+        : undefined,
     remoteWritePassword: rw?.password ? PLACEHOLDERS.remoteWritePassword : undefined,
     remoteWriteBearerToken: rw?.bearerToken ? PLACEHOLDERS.remoteWriteBearerToken : undefined,
   });

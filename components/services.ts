@@ -19,6 +19,8 @@ export interface ServiceSecrets {
   grafanaAdminPassword: pulumi.Input<string>;
   /** Present when the OTLP receivers require a bearer token. */
   ingestToken?: pulumi.Input<string>;
+  /** The previous generation's token, while a rotation rolls out. */
+  previousIngestToken?: pulumi.Input<string>;
   remoteWritePassword?: pulumi.Input<string>;
   remoteWriteBearerToken?: pulumi.Input<string>;
 }
@@ -44,6 +46,7 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
     prometheusRemoteWrite: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/write`,
     lokiOtlp: `http://${hostOf("loki")}:${LOKI_PORT}/otlp`,
     requireToken,
+    acceptPreviousToken: requireToken && secrets.previousIngestToken !== undefined,
   });
   const prometheusConfig = renderPrometheusConfig(settings, {
     collectorTelemetry: `${hostOf("collector")}:${COLLECTOR_PORTS.telemetry}`,
@@ -63,7 +66,9 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
       settings,
       config: collectorConfig,
       ingestToken: requireToken ? secrets.ingestToken : undefined,
-      configHash: hash(collectorConfig, settings.images.collector),
+      previousIngestToken: requireToken ? secrets.previousIngestToken : undefined,
+      // The generation is in the hash so a rotated token (a Secret change) rolls the collectors.
+      configHash: hash(collectorConfig, settings.images.collector, String(settings.kubernetes?.ingestTokenGeneration ?? 0)),
     }),
     prometheus: prometheusSpec({
       settings,

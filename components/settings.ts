@@ -195,6 +195,10 @@ const kubernetesSchema = z
       .default({ prometheus: "50Gi", loki: "50Gi", grafana: "5Gi" }),
     /** Namespace of the ingress controller, the only one allowed to reach the OTLP ports. */
     ingressControllerNamespace: dnsLabel.default("ingress-nginx"),
+    /** Raise to rotate the ingest token: a new token is generated for each generation. */
+    ingestTokenGeneration: z.number().int().min(1).default(1),
+    /** While rolling out a rotated token, also accept the previous generation's token. */
+    acceptPreviousToken: z.boolean().default(false),
     /** PEM CA bundle; when set, the collector also requires client certificates signed by it (mTLS). */
     clientCaPem: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate bundle" }).optional(),
   })

@@ -44,9 +44,14 @@ export class TelemetryStack extends pulumi.ComponentResource {
     const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
     this.grafanaAdminPassword = pulumi.secret(grafanaPassword.result);
     this.grafanaAdminUser = settings.grafana.adminUser;
+    let previousIngestToken: pulumi.Output<string> | undefined;
     if (requiresIngestToken(settings)) {
-      const token = new random.RandomPassword(`${name}-ingest-token`, { length: 48, special: false }, { parent: this });
-      this.ingestToken = pulumi.secret(token.result);
+      // One token per generation: raising the generation rotates it, the previous one can stay valid meanwhile.
+      const generation = settings.kubernetes?.ingestTokenGeneration ?? 1;
+      const token = (g: number) =>
+        new random.RandomPassword(g === 1 ? `${name}-ingest-token` : `${name}-ingest-token-g${g}`, { length: 48, special: false }, { parent: this });
+      this.ingestToken = pulumi.secret(token(generation).result);
+      if (settings.kubernetes?.acceptPreviousToken && generation > 1) previousIngestToken = pulumi.secret(token(generation - 1).result);
     }
 
     const rw = settings.prometheus.remoteWrite;
@@ -54,6 +59,7 @@ export class TelemetryStack extends pulumi.ComponentResource {
     const specs = buildServiceSpecs(settings, (s) => platform.hostOf(s), {
       grafanaAdminPassword: this.grafanaAdminPassword,
       ingestToken: this.ingestToken,
+      previousIngestToken,
       remoteWritePassword: rw?.password ? pulumi.secret(rw.password) : undefined,
       remoteWriteBearerToken: rw?.bearerToken ? pulumi.secret(rw.bearerToken) : undefined,
     });
