@@ -3,6 +3,8 @@
 import type { Settings } from "./settings.js";
 import { buildServiceSpecs, requiresIngestToken, type ServiceSpecs } from "./services.js";
 import { hostResolver } from "./platform/hosts.js";
+import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
+import { regFileBytes } from "./claude/mdm.js";
 
 export const PLACEHOLDERS = {
   grafanaAdminPassword: "<grafana-admin-password>",
@@ -29,10 +31,11 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
 
 /**
  * Files by path relative to the output folder: `<service>/<path in the container>` for service
- * files, and a `<service>/service.json` summary of image, arguments, ports and environment names.
+ * files, a `<service>/service.json` summary of image, arguments, ports and environment names, and
+ * `client/` with what MDM tooling distributes to developer machines.
  */
-export function renderStackFiles(settings: Settings): Map<string, string> {
-  const files = new Map<string, string>();
+export function renderStackFiles(settings: Settings): Map<string, string | Buffer> {
+  const files = new Map<string, string | Buffer>();
   const specs = placeholderSpecs(settings);
   for (const spec of Object.values(specs)) {
     for (const f of spec.files) {
@@ -51,5 +54,13 @@ export function renderStackFiles(settings: Settings): Map<string, string> {
     };
     files.set(`${spec.name}/service.json`, JSON.stringify(summary, null, 2) + "\n");
   }
+  const client = renderClientBundle(settings, requiresIngestToken(settings) ? PLACEHOLDERS.ingestToken : undefined);
+  files.set("client/managed-settings.json", client.managedSettings);
+  files.set("client/managed-settings.d/10-telemetry.json", client.dropIn);
+  files.set("client/claude-code-telemetry.mobileconfig", client.mobileconfig);
+  // regedit reads .reg files as UTF-16LE with a byte-order mark.
+  files.set("client/claude-code-telemetry.reg", regFileBytes(client.reg));
+  files.set("client/claude-code-telemetry-remove.reg", regFileBytes(renderRegRemovalFile()));
+  files.set("client/rollout-guide.md", renderStackRolloutGuide(settings));
   return files;
 }

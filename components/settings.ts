@@ -225,6 +225,17 @@ export const settingsSchema = z
     if (s.target === "kubernetes" && !s.kubernetes) {
       ctx.addIssue({ code: "custom", path: ["kubernetes"], message: "is required when target is 'kubernetes' (otlpHost, clusterIssuer, …)" });
     }
+    if (s.kubernetes?.clientCaPem && !(s.client.tls?.certFile && s.client.tls?.keyFile)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["client", "tls"],
+        message: "needs certFile and keyFile (paths on developer machines) when kubernetes.clientCaPem requires client certificates",
+      });
+    }
+    const attrEnv = s.client.resourceAttributes.environment;
+    if (attrEnv !== undefined && s.environment !== undefined && attrEnv !== s.environment) {
+      ctx.addIssue({ code: "custom", path: ["client", "resourceAttributes", "environment"], message: `differs from environment (${s.environment}); leave it out, the stack sets it` });
+    }
     const min = s.collector.replicas;
     const max = s.collector.maxReplicas;
     if (min !== undefined && max !== undefined && max < min) {

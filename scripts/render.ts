@@ -17,7 +17,7 @@ function main(argv: string[]): number {
     console.error(`No stack file ${stackFile}: known stacks are the Pulumi.<stack>.yaml files in this folder.`);
     return 2;
   }
-  let files: Map<string, string>;
+  let files: Map<string, string | Buffer>;
   try {
     files = renderStackFiles(parseSettings(readStackSettings(stackFile), stack));
   } catch (err) {

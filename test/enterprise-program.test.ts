@@ -130,6 +130,20 @@ describe("enterprise program (Kubernetes)", () => {
     expect(roots.map((r) => r.type)).toEqual(["claude-code-telemetry:index:TelemetryStack"]);
   });
 
+  it("exports managed settings that carry the real token, as secrets, and a guide without it", async () => {
+    const token = await outputValue<string>(program.ingestToken);
+    for (const key of ["clientEnv", "managedSettings", "managedSettingsDropIn", "macosMobileconfig", "windowsRegFile"]) {
+      expect(await isSecretOutput(program[key]), key).toBe(true);
+    }
+    const managed = JSON.parse(await outputValue<string>(program.managedSettings));
+    expect(managed.env.OTEL_EXPORTER_OTLP_HEADERS).toBe(`Authorization=Bearer ${token}`);
+    expect(managed.env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("https://otel.example.com");
+    expect(await outputValue<string>(program.macosMobileconfig)).toContain(token);
+    expect(typeof program.rolloutGuide).toBe("string");
+    expect(program.rolloutGuide).not.toContain(token);
+    expect(program.rolloutGuide).toContain("https://otel.example.com");
+  });
+
   it("exports the public endpoints", async () => {
     expect(await outputValue(program.otlpGrpcEndpoint)).toBe("https://otel.example.com");
     expect(await outputValue(program.otlpHttpEndpoint)).toBe("https://otel.example.com");

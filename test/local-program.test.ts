@@ -104,6 +104,21 @@ describe("local program (Docker)", () => {
     expect(roots.map((r) => r.type)).toEqual(["claude-code-telemetry:index:TelemetryStack"]);
   });
 
+  it("exports the client settings for this stack, without a token and not secret", async () => {
+    const env = await outputValue<Record<string, string>>(program.clientEnv);
+    expect(env).toMatchObject({
+      CLAUDE_CODE_ENABLE_TELEMETRY: "1",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+      OTEL_RESOURCE_ATTRIBUTES: "environment=local,team=my-team",
+    });
+    expect(env).not.toHaveProperty("OTEL_EXPORTER_OTLP_HEADERS");
+    expect(JSON.parse(await outputValue<string>(program.managedSettings))).toEqual({ env });
+    expect(await isSecretOutput(program.managedSettings)).toBe(false);
+    expect(program.rolloutGuide).toContain("http://127.0.0.1:4317");
+  });
+
   it("exports the endpoints and the admin user", async () => {
     expect(await outputValue(program.grafanaUrl)).toBe("http://127.0.0.1:3000");
     expect(await outputValue(program.prometheusUrl)).toBe("http://127.0.0.1:9090");

@@ -73,6 +73,8 @@ describe("bad settings stop with one message per problem naming the key", () => 
     ["basic auth half set", { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "u" } } }, /:prometheus\.remoteWrite: basic auth needs both username and password/],
     ["boolean as string", { target: "docker", collector: { debugExporter: "yes" } }, /:collector\.debugExporter: .*boolean/i],
     ["bad attribute value", { target: "docker", client: { resourceAttributes: { team: "data science" } } }, /:client\.resourceAttributes\.team: must not contain spaces, commas or '='/],
+    ["mTLS without client files", { target: "kubernetes", kubernetes: { ...k8s, clientCaPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }, /:client\.tls: needs certFile and keyFile/],
+    ["conflicting environment attribute", { target: "docker", environment: "dev", client: { resourceAttributes: { environment: "prod" } } }, /:client\.resourceAttributes\.environment: differs from environment \(dev\)/],
     ["prompt logging without acknowledgement", { target: "docker", client: { logUserPrompts: true } }, /:client\.logUserPrompts: captures content/],
   ];
 

@@ -1,0 +1,79 @@
+// Everything the stack hands to Claude Code clients, derived from the stack's settings: the env
+// block, managed-settings.json and its drop-in, the macOS profile, the Windows .reg file and the
+// rollout guide. Pure: the program and the render command produce the same files.
+import type { Settings } from "../settings.js";
+import { publicEndpoints } from "../endpoints.js";
+import {
+  clientAuthFor,
+  formatSettingsJson,
+  renderClientEnv,
+  renderDropIn,
+  MANAGED_SETTINGS_PATHS,
+  MANAGED_SETTINGS_DROP_IN_DIRS,
+  DROP_IN_FILE_NAME,
+  type ClientTarget,
+} from "./managed-settings.js";
+import { renderMobileconfig, renderRegFile, renderRegRemovalFile } from "./mdm.js";
+import { renderRolloutGuide } from "./rollout-guide.js";
+
+export interface ClientBundle {
+  /** The env block (holds the ingest token where there is one). */
+  env: Record<string, string>;
+  /** managed-settings.json content. */
+  managedSettings: string;
+  /** managed-settings.d/10-telemetry.json content. */
+  dropIn: string;
+  mobileconfig: string;
+  /** Windows registry file as text (write it with regFileBytes for regedit). */
+  reg: string;
+}
+
+/** Where managed settings go on each OS, for MDM tooling. */
+export const MANAGED_SETTINGS_LOCATIONS = {
+  file: MANAGED_SETTINGS_PATHS,
+  dropIn: Object.fromEntries(Object.entries(MANAGED_SETTINGS_DROP_IN_DIRS).map(([os, dir]) => [os, `${dir}${os === "windows" ? "\\" : "/"}${DROP_IN_FILE_NAME}`])),
+} as const;
+
+function clientTarget(settings: Settings, token: string | undefined): ClientTarget {
+  const e = publicEndpoints(settings);
+  return {
+    client: settings.client,
+    environment: settings.environment,
+    endpoints: { grpc: e.otlpGrpc, http: e.otlpHttp },
+    auth: clientAuthFor(settings.client, { token, clientCertificates: settings.kubernetes?.clientCaPem !== undefined }),
+  };
+}
+
+/** `token` is the ingest token for stacks that require one (or a placeholder when rendering for review). */
+export function renderClientBundle(settings: Settings, token: string | undefined): ClientBundle {
+  const target = clientTarget(settings, token);
+  const env = renderClientEnv(target);
+  const managed = { env };
+  return {
+    env,
+    managedSettings: formatSettingsJson(managed),
+    dropIn: renderDropIn(target).content,
+    mobileconfig: renderMobileconfig(managed, { stackName: settings.stack }),
+    reg: renderRegFile(managed),
+  };
+}
+
+/** The rollout guide: no secret in it, whatever the stack. */
+export function renderStackRolloutGuide(settings: Settings): string {
+  const target = clientTarget(settings, undefined);
+  const e = publicEndpoints(settings);
+  const requiresToken = settings.target === "kubernetes";
+  const mtls = settings.kubernetes?.clientCaPem !== undefined;
+  return renderRolloutGuide({
+    stackName: settings.stack,
+    target: settings.target,
+    endpoints: target.endpoints,
+    grafanaUrl: e.grafana,
+    client: settings.client,
+    authKind: mtls ? "mtls" : requiresToken ? "bearer" : "none",
+    environment: settings.environment,
+    tokenWithMtls: mtls && requiresToken,
+  });
+}
+
+export { renderRegRemovalFile };

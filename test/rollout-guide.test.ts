@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { renderRolloutGuide, type RolloutGuideInput } from "../components/claude/rollout-guide.js";
+import { TOKEN_PLACEHOLDER, redactEnv, renderClientEnv } from "../components/claude/managed-settings.js";
+import { METRICS, EVENTS } from "../components/claude/telemetry.js";
+import { generatedEnvSchema } from "../components/claude/claude-settings-schema.js";
+
+const TOKEN = "tok_" + "Qm7Lw2ZkP0aX9vRt5sNb";
+const endpoints = { grpc: "http://127.0.0.1:4317", http: "http://127.0.0.1:4318" };
+
+function input(over: Partial<RolloutGuideInput> = {}): RolloutGuideInput {
+  return {
+    stackName: "local",
+    target: "docker",
+    endpoints,
+    grafanaUrl: "http://127.0.0.1:3000/",
+    client: { resourceAttributes: { team: "platform" } },
+    authKind: "bearer",
+    ...over,
+  };
+}
+
+/** The settings block shown in the guide. */
+function shownEnv(md: string): Record<string, string> {
+  const m = /```json\n([\s\S]*?)\n```/.exec(md);
+  if (!m) throw new Error("no json block");
+  return (JSON.parse(m[1]!) as { env: Record<string, string> }).env;
+}
+
+describe("rollout guide", () => {
+  it("shows the real settings with the token replaced by a placeholder, and never the token", () => {
+    const md = renderRolloutGuide(input());
+    const real = renderClientEnv({ client: input().client, environment: "local", endpoints, auth: { kind: "bearer", token: TOKEN } });
+    expect(shownEnv(md)).toEqual(redactEnv(real));
+    expect(shownEnv(md).OTEL_EXPORTER_OTLP_HEADERS).toBe(`Authorization=Bearer ${TOKEN_PLACEHOLDER}`);
+    expect(md).not.toContain(TOKEN);
+    // Nor the stand-in the renderer uses internally.
+    expect(md).not.toMatch(/Bearer (?!<ingest-token>)/);
+    // Apart from the token the block is valid generated settings.
+    expect(generatedEnvSchema.safeParse({ ...shownEnv(md), OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${TOKEN}` }).success).toBe(true);
+  });
+
+  it("says what is collected, from the catalog", () => {
+    const md = renderRolloutGuide(input());
+    for (const m of Object.values(METRICS)) expect(md).toContain(m.name);
+    for (const e of Object.values(EVENTS)) expect(md).toContain(e.name);
+    expect(md).toMatch(/user\.email.*OAuth/);
+    expect(md).toMatch(/not billing data/);
+    expect(md).toContain("`team=platform`");
+    expect(md).toContain("`environment=local`");
+  });
+
+  it("says prompts and tool details are not collected unless switched on", () => {
+    const off = renderRolloutGuide(input());
+    expect(off).toMatch(/Prompt text: not collected/);
+    expect(off).not.toMatch(/OTEL_LOG_USER_PROMPTS/);
+    const on = renderRolloutGuide(input({ client: { logUserPrompts: true, logToolDetails: true, contentCaptureAcknowledged: true } }));
+    expect(on).toMatch(/Prompt text IS collected/);
+    expect(on).toMatch(/Tool parameters and inputs ARE collected/);
+    expect(shownEnv(on).OTEL_LOG_USER_PROMPTS).toBe("1");
+    expect(() => renderRolloutGuide(input({ client: { logUserPrompts: true } }))).toThrow(/contentCaptureAcknowledged/);
+  });
+
+  it("explains how to apply, verify and roll back, for this stack", () => {
+    const md = renderRolloutGuide(input({ stackName: "team-a", environment: "team-a" }));
+    expect(md).toContain("npm run install-settings -- --stack team-a");
+    expect(md).toContain("npm run check-endpoint -- --stack team-a");
+    expect(md).toContain("--rollback");
+    expect(md).toContain("/etc/claude-code/managed-settings.d/10-telemetry.json");
+    expect(md).toContain("com.anthropic.claudecode");
+    expect(md).toMatch(/restart/i);
+  });
+
+  it("links Grafana and the dashboards", () => {
+    const md = renderRolloutGuide(input({ dashboards: [{ title: "Claude Code overview", path: "/d/claude-code-overview" }] }));
+    expect(md).toContain("Grafana: http://127.0.0.1:3000");
+    expect(md).toContain("[Claude Code overview](http://127.0.0.1:3000/d/claude-code-overview)");
+  });
+
+  it("shows mTLS file settings for the enterprise protocol, with no token line when there is none", () => {
+    const md = renderRolloutGuide(
+      input({
+        stackName: "enterprise",
+        target: "kubernetes",
+        endpoints: { grpc: "https://otel.example.com", http: "https://otel.example.com" },
+        client: { protocol: "http/protobuf" },
+        authKind: "mtls",
+        mtlsFiles: { certFile: "/etc/otel/client.pem", keyFile: "/etc/otel/client.key" },
+      }),
+    );
+    const env = shownEnv(md);
+    expect(env.CLAUDE_CODE_CLIENT_CERT).toBe("/etc/otel/client.pem");
+    expect(env.CLAUDE_CODE_CLIENT_KEY).toBe("/etc/otel/client.key");
+    expect(env.OTEL_EXPORTER_OTLP_HEADERS).toBeUndefined();
+    expect(md).not.toContain(TOKEN_PLACEHOLDER);
+    expect(md).not.toMatch(/only Claude Code on the machine running the stack/);
+  });
+});
