@@ -106,7 +106,9 @@ const grafana: ServiceSpec = {
 const SPECS = [collector, prometheus, loki, grafana];
 
 function kubernetesSettings(k: Record<string, unknown>): KubernetesSettings {
-  return parseSettings({ target: "kubernetes", kubernetes: k }, "test").kubernetes!;
+  // Client certificate paths are required alongside a client CA; they do not affect the platform.
+  const client = k.clientCaPem ? { tls: { certFile: "/etc/claude/cert.pem", keyFile: "/etc/claude/key.pem" } } : {};
+  return parseSettings({ target: "kubernetes", kubernetes: k, client }, "test").kubernetes!;
 }
 
 const full = kubernetesSettings({
