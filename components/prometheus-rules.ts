@@ -1,7 +1,7 @@
 // Recording and alerting rules, written once and loaded by Prometheus on every target.
 //
-// Counting: every Claude Code session writes its own series (its session_id), and Prometheus 3.5's
-// OTLP receiver stores no zero at a series' start time, so `increase()` never sees a series' first
+// Counting: every Claude Code session writes its own series (its session_id), and remote write
+// carries no start time, so Prometheus stores no zero at a series' start: `increase()` never sees a series' first
 // sample: a one-request session contributes nothing to it, and its extrapolation is never exact.
 // The recording rules below instead take, per series, the growth since the previous evaluation
 // (current value minus the last value before the previous evaluation) and count a series that has

@@ -1,4 +1,24 @@
-// Every dashboard the stack provisions, as Grafana dashboard JSON keyed by file name.
+// Every dashboard the stack provisions, as Grafana dashboard JSON keyed by file name. The Grafana
+// component writes each file into the provisioned folder; the overview is the home dashboard.
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { adoptionDashboard } from "./adoption.js";
+import { costDashboard } from "./cost.js";
+import { developerDashboard } from "./developer.js";
+import { overviewDashboard } from "./overview.js";
+import { pipelineDashboard } from "./pipeline.js";
+import { qualityDashboard } from "./quality.js";
+
+/** Every dashboard, home dashboard first. */
+export function allDashboards(): Dashboard[] {
+  return [overviewDashboard(), costDashboard(), adoptionDashboard(), developerDashboard(), qualityDashboard(), pipelineDashboard()];
+}
+
+/** File name of a dashboard: its stable UID (the overview is `claude-code-overview.json`). */
+export function dashboardFileName(d: Dashboard): string {
+  if (!d.uid) throw new Error(`dashboard "${d.title}" has no uid`);
+  return `${d.uid}.json`;
+}
+
 export function dashboardFiles(): Record<string, string> {
-  return {};
+  return Object.fromEntries(allDashboards().map((d) => [dashboardFileName(d), JSON.stringify(d, null, 2)]));
 }

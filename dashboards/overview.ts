@@ -1,0 +1,37 @@
+// Overview (the home dashboard): how much Claude Code is used, by whom, at what estimated cost.
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { COST_NOTE, Layout, dashboard, pie, stat, timeSeries } from "./panels.js";
+import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
+import { filterVariables } from "./variables.js";
+
+export const OVERVIEW_UID = "claude-code-overview";
+
+export function overviewDashboard(): Dashboard {
+  const d = dashboard({
+    uid: OVERVIEW_UID,
+    title: "Claude Code / Overview",
+    description: "Active people, sessions, estimated cost, tokens and code output for the selected range.",
+  }).variables(filterVariables(ALL_FILTERS));
+  const l = new Layout(d);
+
+  l.row("Selected range");
+  l.add(stat({ title: "Active people", description: "Distinct people (email, org identity or account), not installations.", queries: [{ expr: activePeople() }] }), 4, 4);
+  l.add(stat({ title: "Sessions", queries: [{ expr: total(C.sessions) }] }), 4, 4);
+  l.add(stat({ title: "Estimated cost", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost) }] }), 4, 4);
+  l.add(stat({ title: "Tokens", unit: "short", queries: [{ expr: total(C.tokens) }] }), 4, 4);
+  l.add(stat({ title: "Commits", queries: [{ expr: total(C.commits) }] }), 4, 4);
+  l.add(stat({ title: "Pull requests", queries: [{ expr: total(C.pullRequests) }] }), 4, 4);
+  l.add(stat({ title: "Lines of code", queries: [{ expr: total(C.linesOfCode, { by: ["type"] }), legend: "{{type}}" }] }), 8, 4);
+
+  l.row("Over time");
+  l.add(
+    timeSeries({ title: "Estimated cost by model", description: COST_NOTE, unit: "currencyUSD", stacked: true, bars: true, queries: [{ expr: perInterval(C.cost, { by: ["model"] }), legend: "{{model}}" }] }),
+    12,
+    8,
+  );
+  l.add(timeSeries({ title: "Tokens by type", unit: "short", stacked: true, bars: true, queries: [{ expr: perInterval(C.tokens, { by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
+  l.add(pie({ title: "Estimated cost by model", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost, { by: ["model"] }), legend: "{{model}}" }] }), 8, 8);
+  l.add(timeSeries({ title: "Sessions started", stacked: true, bars: true, queries: [{ expr: perInterval(C.sessions, { by: ["team"] }), legend: "{{team}}" }] }), 16, 8);
+  return d.build();
+}

@@ -1,0 +1,100 @@
+// PromQL and LogQL building blocks shared by the dashboards. Dashboards read the recorded series of
+// components/prometheus-rules.ts (few series, exact counts); only the pipeline-health dashboard
+// reads raw metrics. Names come from the catalog and the rules module, never retyped.
+import { EVENTS, SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
+import { RECORDED_USERS, USER_LABEL, type RecordedCounter } from "../components/prometheus-rules.js";
+
+/** Dashboard variables and the label each one filters. */
+export const VARIABLES = {
+  department: "department",
+  team: "team",
+  cost_center: "cost_center",
+  user: USER_LABEL,
+  model: "model",
+} as const;
+export type VariableName = keyof typeof VARIABLES;
+
+export const ORG_FILTERS: readonly VariableName[] = ["department", "team", "cost_center"];
+export const PEOPLE_FILTERS: readonly VariableName[] = [...ORG_FILTERS, "user"];
+export const ALL_FILTERS: readonly VariableName[] = [...PEOPLE_FILTERS, "model"];
+
+/** `label=~"$variable"` matchers; "All" is `.*`, which also matches a missing label. */
+export function matchers(vars: readonly VariableName[], extra: readonly string[] = []): string {
+  return [...vars.map((v) => `${VARIABLES[v]}=~"$${v}"`), ...extra].join(", ");
+}
+
+/** Filters that apply to a recorded counter: `model` only where the counter keeps it. */
+export function filtersFor(counter: RecordedCounter, vars: readonly VariableName[]): VariableName[] {
+  return vars.filter((v) => (counter.by as readonly string[]).includes(VARIABLES[v]));
+}
+
+export interface CounterQuery {
+  /** Extra matchers, e.g. `type="input"`. */
+  readonly where?: readonly string[];
+  readonly by?: readonly string[];
+  /** Range the increases are summed over: the dashboard range by default, `$__interval` for graphs. */
+  readonly range?: string;
+  readonly vars?: readonly VariableName[];
+}
+
+/** Sum of a recorded counter's increases over a range: exactly what clients sent in it. */
+export function total(counter: RecordedCounter, q: CounterQuery = {}): string {
+  const sel = matchers(filtersFor(counter, q.vars ?? ALL_FILTERS), q.where ?? []);
+  const agg = q.by && q.by.length > 0 ? `sum by (${q.by.join(", ")})` : "sum";
+  return `${agg} (sum_over_time(${counter.record}{${sel}}[${q.range ?? "$__range"}]))`;
+}
+
+/** The same, per graph interval (panels set a minimum interval equal to the rules' interval). */
+export function perInterval(counter: RecordedCounter, q: Omit<CounterQuery, "range"> = {}): string {
+  return total(counter, { ...q, range: "$__interval" });
+}
+
+/** People (not installations) seen in the range, as one series per `by` group. */
+export function activePeople(q: { by?: readonly string[]; range?: string; vars?: readonly VariableName[]; hourly?: boolean } = {}): string {
+  const series = q.hourly ? RECORDED_USERS.perHour : RECORDED_USERS.perMinute;
+  const by = q.by ?? [];
+  const sel = matchers(q.vars ?? PEOPLE_FILTERS, [`${USER_LABEL}!=""`]);
+  const people = `group by (${[...by, USER_LABEL].join(", ")}) (count_over_time(${series}{${sel}}[${q.range ?? "$__range"}]))`;
+  return by.length > 0 ? `count by (${by.join(", ")}) (${people})` : `count(${people})`;
+}
+
+/** People active in the range who were not active in the `history` before it. */
+export function newPeople(history = "30d"): string {
+  const seen = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perMinute}{${matchers(PEOPLE_FILTERS, [`${USER_LABEL}!=""`])}}[$__range]))`;
+  const before = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perHour}{${USER_LABEL}!=""}[${history}] offset $__range))`;
+  return `count(${seen} unless ${before})`;
+}
+
+// ---- LogQL --------------------------------------------------------------------------------------
+
+/** Stream selector: both service names plus the org index labels. */
+export function lokiSelector(vars: readonly VariableName[] = ORG_FILTERS): string {
+  return `{service_name=~"${SERVICE_NAME_REGEX}"${vars.length ? ", " + matchers(vars) : ""}}`;
+}
+
+/** Structured-metadata filter for one person, whichever identity attribute names them. */
+export const LOKI_USER_FILTER = `| user_email=~"$user" or enduser_id=~"$user" or user_account_uuid=~"$user"`;
+
+/**
+ * Events of one kind. Org variables go into the stream selector (index labels); person and model
+ * are structured metadata, filtered in the pipeline (the body is not JSON, so no parser stage).
+ */
+export function lokiEvents(
+  event: keyof typeof EVENTS,
+  opts: { org?: boolean; user?: boolean; model?: boolean; filters?: readonly string[] } = {},
+): string {
+  const parts = [lokiSelector(opts.org === false ? [] : ORG_FILTERS), `| event_name="${EVENTS[event].name}"`];
+  if (opts.user) parts.push(LOKI_USER_FILTER);
+  if (opts.model) parts.push('| model=~"$model"');
+  for (const f of opts.filters ?? []) parts.push(`| ${f}`);
+  return parts.join(" ");
+}
+
+/** Quantile of a numeric event attribute per group, over `range`. */
+export function lokiQuantile(q: number, events: string, attribute: string, by: readonly string[], range = "$__interval"): string {
+  return `quantile_over_time(${q}, ${events} | unwrap ${attribute} | __error__="" [${range}]) by (${by.join(", ")})`;
+}
+
+export function lokiCount(events: string, by: readonly string[], range = "$__interval"): string {
+  return `sum by (${by.join(", ")}) (count_over_time(${events} [${range}]))`;
+}
