@@ -15,6 +15,7 @@ import {
 } from "./managed-settings.js";
 import { renderMobileconfig, renderRegFile, renderRegRemovalFile } from "./mdm.js";
 import { renderRolloutGuide } from "./rollout-guide.js";
+import { allDashboards } from "../../dashboards/index.js";
 
 export interface ClientBundle {
   /** The env block (holds the ingest token where there is one). */
@@ -73,6 +74,7 @@ export function renderStackRolloutGuide(settings: Settings): string {
     authKind: mtls ? "mtls" : requiresToken ? "bearer" : "none",
     environment: settings.environment,
     tokenWithMtls: mtls && requiresToken,
+    dashboards: allDashboards().map((d) => ({ title: d.title ?? String(d.uid), path: `/d/${d.uid}` })),
   });
 }
 
