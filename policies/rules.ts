@@ -57,7 +57,7 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     name: "grafana-no-default-credentials",
-    description: "Grafana never runs with admin/admin or anonymous access.",
+    description: "Grafana never runs with the default or an empty admin password, or with anonymous access.",
     check: (r) => {
       const env: string[] =
         r.type === "docker:index/container:Container"
