@@ -138,11 +138,7 @@ describeWithTools(["prometheus", "vmagent"], "dashboards end to end (simulator â
     const address = collector.address();
     const collectorPort = typeof address === "object" && address ? address.port : 0;
     const prometheus = await startPrometheus({ configYaml: await prometheusConfig(collectorPort), ruleFiles: { [RULES_FILE]: renderRulesFile(RULES) } });
-    // The collector lifts service.name onto every data point; vmagent's collector-like relabelling
-    // keeps it only as `job`, so it is copied back for this endpoint.
-    const urlRelabel = path.join(dir, "service-name.yml");
-    writeFileSync(urlRelabel, "- {action: replace, source_labels: [job], target_label: service_name}\n");
-    const vmagent = await startVmagent({ remoteWriteUrl: `${prometheus.url}/api/v1/write`, flags: [`-remoteWrite.urlRelabelConfig=${urlRelabel}`] });
+    const vmagent = await startVmagent({ remoteWriteUrl: `${prometheus.url}/api/v1/write` });
 
     const model = buildModel({ seed: 2, users: 12, teams: ["platform", "payments", "data"], departments: ["engineering", "product"], startTimeMs: Date.now() + 1000, durationMs: LIVE_MS });
     const developer = busiestDeveloper(model);

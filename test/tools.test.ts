@@ -184,6 +184,7 @@ describeWithTools(["prometheus", "vmagent"], "OTLP metrics through vmagent into 
           [promLabel(TEAM)]: team,
           [promLabel(MODEL)]: s.model,
           job: SERVICE_NAMES[0],
+          service_name: SERVICE_NAMES[0],
           otel_scope_name: METER_NAME,
           otel_scope_version: "2.1.300",
         });

@@ -13,7 +13,8 @@ const RULES_NAME = "rules/claude-code.rules.yml";
 export function renderedPrometheus(settings: Settings, extraFlags: string[] = []): PrometheusOptions {
   const spec = placeholderSpecs(settings).prometheus;
   const file = (path: string) => String(spec.files.find((f) => f.path === path)?.content);
-  const flags = (spec.args ?? []).filter((a) => !/^--(config\.file|storage\.tsdb\.path)=/.test(a));
+  // startPrometheus sets these itself (and Prometheus refuses a repeated flag).
+  const flags = (spec.args ?? []).filter((a) => !/^--(config\.file=|storage\.tsdb\.path=|web\.enable-remote-write-receiver$)/.test(a));
   return {
     configYaml: file(PROMETHEUS_CONFIG_PATH).replace(PROMETHEUS_RULES_PATH, RULES_NAME),
     ruleFiles: { [RULES_NAME]: file(PROMETHEUS_RULES_PATH) },

@@ -289,16 +289,17 @@ export interface RunningVmagent extends RunningServer {
 }
 
 /**
- * Relabelling that gives vmagent's output the label set of the OpenTelemetry Collector's
- * `prometheus` exporter: `job` from service.namespace/service.name, `instance` from
- * service.instance.id, scope labels named `otel_scope_*`, and no other resource attribute.
+ * Relabelling that gives vmagent's output the label set the project's collector writes: `job` from
+ * service.namespace/service.name, `instance` from service.instance.id, scope labels named
+ * `otel_scope_*`, `service_name` kept (the collector lifts service.name onto every data point),
+ * and no other resource attribute.
  */
 const COLLECTOR_LIKE_RELABEL = `
 - {action: replace, source_labels: [service_namespace, service_name], separator: /, regex: "(.+)/(.+)", target_label: job, replacement: "$1/$2"}
 - {action: replace, source_labels: [service_namespace, service_name], separator: /, regex: "/(.+)", target_label: job, replacement: "$1"}
 - {action: replace, source_labels: [service_instance_id], regex: "(.+)", target_label: instance, replacement: "$1"}
 - {action: labelmap, regex: "scope_(name|version|schema_url)", replacement: "otel_scope_$1"}
-- {action: labeldrop, regex: "scope_(name|version|schema_url)|service_name|service_namespace|service_instance_id"}
+- {action: labeldrop, regex: "scope_(name|version|schema_url)|service_namespace|service_instance_id"}
 `;
 
 /**

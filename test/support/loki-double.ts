@@ -1,0 +1,252 @@
+// A test double of Loki's HTTP API, because no Loki binary is available on this machine. It is NOT
+// Loki: it implements just enough for tests of verify and similar tools.
+//
+//   POST /otlp/v1/logs                 OTLP/HTTP logs (protobuf, decoded with the generated OTLP
+//                                      classes of @opentelemetry/otlp-transformer, or JSON; gzip ok).
+//                                      Like Loki 3's native OTLP: listed resource attributes become
+//                                      index labels, every other attribute structured metadata,
+//                                      names with dots become underscores, the body is the line.
+//   GET  /ready                        "ready"
+//   GET|POST /loki/api/v1/query_range  LogQL parsed with @grafana/lezer-logql (Grafana's grammar):
+//     log queries      stream selector, label filters (=, !=, =~, !~, and/or, parentheses) and
+//                      line filters; streams split by labels plus structured metadata, as Loki
+//                      returns them without the categorize-labels flag.
+//     metric queries   NOT evaluated: answered with one series counting, per step, the lines the
+//                      first `{…} | … [range]` selects (after `unwrap`, only numeric values). Enough
+//                      to tell "returns data" from "no data"; aggregations and values are not Loki's.
+//   Anything else (parsers, number filters, …) gets HTTP 400, as a query Loki cannot run would.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import { parser } from "@grafana/lezer-logql";
+import type { SyntaxNode } from "@lezer/common";
+import otlpRoot from "@opentelemetry/otlp-transformer/build/src/generated/root.js";
+import { ORG_ATTRIBUTES, promLabel } from "../../components/claude/telemetry.js";
+import { LOOPBACK } from "./ports.js";
+
+export interface StoredEntry {
+  tsNs: bigint;
+  line: string;
+  /** Index labels (the stream). */
+  stream: Record<string, string>;
+  structuredMetadata: Record<string, string>;
+}
+
+export interface LokiDouble {
+  url: string;
+  /** Everything pushed so far. */
+  entries(): readonly StoredEntry[];
+  stop(): Promise<void>;
+}
+
+type AnyValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: unknown; kvlistValue?: unknown };
+type KeyValue = { key: string; value?: AnyValue };
+interface LogsRequest {
+  resourceLogs?: { resource?: { attributes?: KeyValue[] }; scopeLogs?: { scope?: { name?: string }; logRecords?: { timeUnixNano?: string | number; observedTimeUnixNano?: string | number; body?: AnyValue; attributes?: KeyValue[] }[] }[] }[];
+}
+type Decoder = { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): LogsRequest };
+const REQUEST = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { logs: { v1: { ExportLogsServiceRequest: Decoder } } } } } }).opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+
+function decodeLogs(body: Buffer, contentType: string): LogsRequest {
+  if (body.length === 0) return {};
+  if (contentType.includes("json")) return JSON.parse(body.toString("utf8")) as LogsRequest;
+  return REQUEST.toObject(REQUEST.decode(body), { longs: String, bytes: String, defaults: false });
+}
+
+function valueText(v: AnyValue | undefined): string {
+  if (!v) return "";
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return String(v.intValue);
+  if (v.doubleValue !== undefined) return String(v.doubleValue);
+  if (v.boolValue !== undefined) return String(v.boolValue);
+  return JSON.stringify(v.arrayValue ?? v.kvlistValue ?? "");
+}
+
+function toEntries(req: LogsRequest, indexAttributes: ReadonlySet<string>): StoredEntry[] {
+  const out: StoredEntry[] = [];
+  for (const rl of req.resourceLogs ?? []) {
+    const stream: Record<string, string> = {};
+    const resourceMeta: Record<string, string> = {};
+    for (const kv of rl.resource?.attributes ?? []) (indexAttributes.has(kv.key) ? stream : resourceMeta)[promLabel(kv.key)] = valueText(kv.value);
+    for (const sl of rl.scopeLogs ?? []) {
+      for (const lr of sl.logRecords ?? []) {
+        const metadata: Record<string, string> = { ...resourceMeta, ...(sl.scope?.name ? { scope_name: sl.scope.name } : {}) };
+        for (const kv of lr.attributes ?? []) metadata[promLabel(kv.key)] = valueText(kv.value);
+        const ts = BigInt(lr.timeUnixNano && String(lr.timeUnixNano) !== "0" ? String(lr.timeUnixNano) : String(lr.observedTimeUnixNano ?? Date.now() * 1e6));
+        out.push({ tsNs: ts, line: valueText(lr.body), stream, structuredMetadata: metadata });
+      }
+    }
+  }
+  return out;
+}
+
+// ---- LogQL ---------------------------------------------------------------------------------------
+
+class Unsupported extends Error {}
+type Labels = Record<string, string>;
+type Pred = (labels: Labels, line: string) => boolean;
+
+const unquote = (s: string) => (s.startsWith("`") ? s.slice(1, -1) : (JSON.parse(s) as string));
+const anchored = (re: string) => new RegExp(`^(?:${re})$`);
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+export function durationMs(d: string): number {
+  const parts = [...d.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== d) throw new Unsupported(`not a duration: ${d}`);
+  return parts.reduce((n, p) => n + Number(p[1]) * (DURATION_MS[p[2] as string] as number), 0);
+}
+
+function compiler(query: string) {
+  const text = (n: SyntaxNode) => query.slice(n.from, n.to);
+  const descendants = (n: SyntaxNode, name: string): SyntaxNode[] => {
+    const found: SyntaxNode[] = [];
+    const cursor = n.cursor();
+    cursor.iterate((c) => {
+      if (c.name === name) found.push(c.node);
+    });
+    return found;
+  };
+  const compare = (op: string, pattern: string): ((v: string) => boolean) => {
+    if (op === "Eq") return (v) => v === pattern;
+    if (op === "Neq") return (v) => v !== pattern;
+    const re = anchored(pattern);
+    return op === "Re" ? (v) => re.test(v) : (v) => !re.test(v);
+  };
+  const matcher = (m: SyntaxNode): Pred => {
+    const label = text(m.getChild("Identifier") as SyntaxNode);
+    const op = (m.getChild("Eq") ?? m.getChild("Neq") ?? m.getChild("Re") ?? m.getChild("Nre"))?.name ?? "";
+    const test = compare(op, unquote(text(m.getChild("String") as SyntaxNode)));
+    return (labels) => test(labels[label] ?? "");
+  };
+  const labelFilter = (n: SyntaxNode): Pred => {
+    const m = n.getChild("Matcher");
+    if (m) return matcher(m);
+    const subs = n.getChildren("LabelFilter").map(labelFilter);
+    if (subs.length === 0) throw new Unsupported(`label filter not supported by the Loki double: ${text(n)}`);
+    return n.getChild("Or") ? (l, s) => subs.some((p) => p(l, s)) : (l, s) => subs.every((p) => p(l, s));
+  };
+  const lineFilter = (n: SyntaxNode): Pred => {
+    const op = (n.getChild("Filter")?.firstChild?.name ?? "") as string;
+    const pattern = unquote(text(n.getChild("String") as SyntaxNode));
+    if (op === "PipeExact") return (_l, line) => line.includes(pattern);
+    if (op === "Neq") return (_l, line) => !line.includes(pattern);
+    const re = new RegExp(pattern);
+    return op === "PipeMatch" ? (_l, line) => re.test(line) : (_l, line) => !re.test(line);
+  };
+  /** Selector, pipeline stages and unwrap of a log expression (or a log range expression). */
+  const logPipeline = (n: SyntaxNode): { pred: Pred; unwrap?: string } => {
+    const preds: Pred[] = descendants(n.getChild("Selector") as SyntaxNode, "Matcher").map(matcher);
+    let unwrap: string | undefined;
+    n.cursor().iterate((c) => {
+      if (c.name === "LabelParser" || c.name === "JsonExpressionParser" || c.name === "LineFormatExpr" || c.name === "LabelFormatExpr") {
+        throw new Unsupported(`${c.name} not supported by the Loki double`);
+      }
+      if (c.name === "LineFilter") preds.push(lineFilter(c.node));
+      if (c.name === "Unwrap" && c.node.nextSibling?.name === "Identifier") unwrap = text(c.node.nextSibling);
+      if (c.name === "LabelFilter" && c.node.parent?.name !== "LabelFilter") {
+        preds.push(labelFilter(c.node));
+        return false;
+      }
+      return undefined;
+    });
+    if (unwrap !== undefined) {
+      const key = unwrap;
+      preds.push((l) => l[key] !== undefined && l[key] !== "" && Number.isFinite(Number(l[key])));
+    }
+    return { pred: (l, s) => preds.every((p) => p(l, s)), unwrap };
+  };
+
+  const tree = parser.parse(query);
+  tree.iterate({
+    enter: (c) => {
+      if (c.type.isError) throw new Unsupported(`parse error at ${c.from}: ${query.slice(Math.max(0, c.from - 20), c.from + 20)}`);
+    },
+  });
+  const expr = tree.topNode.getChild("Expr");
+  const log = expr?.getChild("LogExpr");
+  if (log) return { kind: "log" as const, ...logPipeline(log) };
+  const range = expr ? descendants(expr, "LogRangeExpr")[0] : undefined;
+  if (!range) throw new Unsupported("no log selector in the query");
+  return { kind: "metric" as const, ...logPipeline(range), rangeMs: durationMs(text(range.getChild("Range")?.getChild("Duration") as SyntaxNode)) };
+}
+
+/** Loki accepts nanosecond integers, (fractional) seconds and RFC 3339 times. */
+function timeNs(v: string | null, fallbackMs: number): bigint {
+  if (!v) return BigInt(fallbackMs) * 1_000_000n;
+  if (/^\d{13,}$/.test(v)) return BigInt(v);
+  if (/^\d+(\.\d+)?$/.test(v)) return BigInt(Math.round(Number(v) * 1000)) * 1_000_000n;
+  return BigInt(Date.parse(v)) * 1_000_000n;
+}
+
+function queryRange(all: readonly StoredEntry[], params: URLSearchParams): unknown {
+  const now = Date.now();
+  const start = timeNs(params.get("start"), now - 3_600_000);
+  const end = timeNs(params.get("end"), now);
+  const q = compiler(params.get("query") ?? "");
+  const labelsOf = (e: StoredEntry) => ({ ...e.stream, ...e.structuredMetadata });
+  const selected = all.filter((e) => q.pred(labelsOf(e), e.line));
+  if (q.kind === "log") {
+    const inRange = selected.filter((e) => e.tsNs >= start && e.tsNs < end).sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+    if (params.get("direction") !== "forward") inRange.reverse();
+    const streams = new Map<string, { stream: Labels; values: [string, string][] }>();
+    for (const e of inRange.slice(0, Number(params.get("limit") ?? 100))) {
+      const labels = labelsOf(e);
+      const key = JSON.stringify(Object.entries(labels).sort());
+      if (!streams.has(key)) streams.set(key, { stream: labels, values: [] });
+      streams.get(key)?.values.push([String(e.tsNs), e.line]);
+    }
+    return { resultType: "streams", result: [...streams.values()] };
+  }
+  const stepStr = params.get("step") ?? "60";
+  const stepNs = BigInt(/^\d+(\.\d+)?$/.test(stepStr) ? Math.round(Number(stepStr) * 1000) : durationMs(stepStr)) * 1_000_000n;
+  const rangeNs = BigInt(q.rangeMs) * 1_000_000n;
+  const values: [number, string][] = [];
+  for (let t = start; t <= end; t += stepNs) {
+    const n = selected.filter((e) => e.tsNs > t - rangeNs && e.tsNs <= t).length;
+    if (n > 0) values.push([Number(t / 1_000_000n) / 1000, String(n)]);
+  }
+  return { resultType: "matrix", result: values.length ? [{ metric: {}, values }] : [] };
+}
+
+// ---- server --------------------------------------------------------------------------------------
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  return req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body;
+}
+
+export async function startLokiDouble(opts: { indexAttributes?: readonly string[] } = {}): Promise<LokiDouble> {
+  const index = new Set(opts.indexAttributes ?? ["service.name", ...ORG_ATTRIBUTES]);
+  const stored: StoredEntry[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://loki");
+    const reply = (status: number, body: unknown) =>
+      typeof body === "string" ? res.writeHead(status, { "content-type": "text/plain" }).end(body) : res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    readBody(req)
+      .then((body) => {
+        if (url.pathname === "/ready") return reply(200, "ready");
+        if (url.pathname === "/otlp/v1/logs" && req.method === "POST") {
+          stored.push(...toEntries(decodeLogs(body, req.headers["content-type"] ?? ""), index));
+          return res.writeHead(204).end();
+        }
+        if (url.pathname === "/loki/api/v1/query_range") {
+          const params = req.method === "POST" ? new URLSearchParams(body.toString("utf8")) : url.searchParams;
+          return reply(200, { status: "success", data: queryRange(stored, params) });
+        }
+        return reply(404, "404 page not found");
+      })
+      .catch((e: Error) => reply(e instanceof Unsupported ? 400 : 500, e.message));
+  });
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${LOOPBACK}:${port}`,
+    entries: () => stored,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
