@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { allDashboards } from "../dashboards/index.js";
-import { panelQueries, substitute } from "./support/dashboard-queries.js";
+import { panelQueries, substitute } from "../dashboards/panel-queries.js";
 import { checkRules, describeWithTools } from "./support/tools.js";
 
 const prom = panelQueries(allDashboards()).filter((q) => q.datasource?.type === "prometheus");

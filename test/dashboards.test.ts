@@ -6,7 +6,7 @@ import { SERVICE_NAMES } from "../components/claude/telemetry.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { recordingGroups } from "../components/prometheus-rules.js";
 import { allDashboards, dashboardFiles } from "../dashboards/index.js";
-import { allPanels, panelQueries, substitute, usedVariables, variableNames } from "./support/dashboard-queries.js";
+import { allPanels, panelQueries, substitute, usedVariables, variableNames } from "../dashboards/panel-queries.js";
 
 const dashboards = allDashboards();
 const queries = panelQueries(dashboards);

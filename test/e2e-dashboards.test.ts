@@ -30,7 +30,7 @@ import {
   type ExpectedTotals,
   type SimulationModel,
 } from "../simulator/index.js";
-import { panelQueries, substitute, type PanelQuery } from "./support/dashboard-queries.js";
+import { panelQueries, substitute, type PanelQuery } from "../dashboards/panel-queries.js";
 import { LOOPBACK, freePort } from "./support/ports.js";
 import { describeWithTools, queryPrometheus, startPrometheus, startVmagent, waitFor, type PromSeries, type RunningServer, type RunningVmagent } from "./support/tools.js";
 

@@ -4,7 +4,7 @@
 // panel-expectations.ts) is empty, WARN when a panel is empty but may legitimately be so.
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { allDashboards } from "../dashboards/index.js";
-import { panelQueries, substitute, type PanelQuery } from "../test/support/dashboard-queries.js";
+import { panelQueries, substitute, type PanelQuery } from "../dashboards/panel-queries.js";
 import type { ApiEndpoint } from "./http.js";
 import { hasData, lokiQueryRange } from "./loki.js";
 import { logqlExpectation, promqlExpectation, type Expectation, type RunFacts } from "./panel-expectations.js";

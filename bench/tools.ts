@@ -1,0 +1,146 @@
+// The real Prometheus and promtool that `npm run tools` unpacks into .cache/tools (or TOOLS_DIR),
+// run as child processes that are bounded in time and never outlive the benchmark.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type BenchTool = "prometheus" | "promtool";
+
+export const LOOPBACK = "127.0.0.1";
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export function toolsDir(): string {
+  return process.env.TOOLS_DIR ? path.resolve(process.env.TOOLS_DIR) : path.join(PROJECT_ROOT, ".cache", "tools");
+}
+
+export function toolPath(name: BenchTool): string {
+  const file = path.join(toolsDir(), "bin", name);
+  if (!existsSync(file)) throw new Error(`${name} not found in ${toolsDir()}/bin: run \`npm run tools\` first`);
+  return file;
+}
+
+/** Libraries the provisioning script had to add come first. */
+function toolEnv(): NodeJS.ProcessEnv {
+  const lib = path.join(toolsDir(), "lib");
+  const prev = process.env.LD_LIBRARY_PATH;
+  return { ...process.env, LD_LIBRARY_PATH: prev ? `${lib}:${prev}` : lib };
+}
+
+// Every child is killed when the benchmark exits, however it exits; setpriv also asks the kernel
+// to kill it should this process die without running exit handlers.
+const live = new Set<ChildProcess>();
+const killAll = () => {
+  for (const child of live) child.kill("SIGKILL");
+};
+process.once("exit", killAll);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
+function start(name: BenchTool, args: readonly string[]): ChildProcess {
+  const bin = toolPath(name);
+  const [cmd, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", bin, ...args]] : [bin, [...args]];
+  const child = spawn(cmd, argv, { env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  return child;
+}
+
+export interface RunResult {
+  readonly code: number | null;
+  /** The last `maxStdout` characters (64 KiB unless asked for more). */
+  readonly stdout: string;
+  /** The last 64 KiB. */
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** Runs a tool to completion; killed after `timeoutMs`. Fails with its output on a non-zero exit. */
+export function runTool(name: BenchTool, args: readonly string[], timeoutMs: number, maxStdout = 65536): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = start(name, args);
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (c: Buffer) => (stdout = (stdout + c.toString("utf8")).slice(-maxStdout)));
+    child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString("utf8")).slice(-65536)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const result = { code, stdout, stderr, ms: Date.now() - started };
+      if (code === 0) resolve(result);
+      else reject(new Error(`${name} ${args.slice(0, 3).join(" ")} failed (${signal ?? `exit code ${code}`}):\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+/** A port that was free a moment ago on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen({ host: LOOPBACK, port: 0, exclusive: true }, () => {
+      const address = server.address();
+      if (address === null || typeof address === "string") return reject(new Error("no loopback port"));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface PrometheusServer {
+  readonly url: string;
+  readonly logs: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts Prometheus on 127.0.0.1 with the given flags (config, TSDB path, …) and waits until it is ready. */
+export async function startPrometheus(flags: readonly string[], lifetimeMs: number, readyTimeoutMs = 300_000): Promise<PrometheusServer> {
+  let lastError = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const url = `http://${LOOPBACK}:${port}`;
+    const child = start("prometheus", [...flags, `--web.listen-address=${LOOPBACK}:${port}`]);
+    let out = "";
+    const keep = (c: Buffer) => (out = (out + c.toString("utf8")).slice(-65536));
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
+    timer.unref();
+    const stop = async () => {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const hard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        await exited;
+        clearTimeout(hard);
+      }
+    };
+    // Opening a large TSDB (replaying blocks, building the index cache) takes a while.
+    const deadline = Date.now() + readyTimeoutMs;
+    while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
+      try {
+        const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.ok) return { url, logs: () => out, stop };
+      } catch {
+        // not listening yet
+      }
+      await sleep(250);
+    }
+    await stop();
+    lastError = out;
+    if (!/address already in use/i.test(out)) break;
+  }
+  throw new Error(`Prometheus did not become ready:\n${lastError.slice(-4000)}`);
+}

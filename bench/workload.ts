@@ -1,0 +1,167 @@
+// The organisation and its working days for the load benchmark. People (teams, departments, cost
+// centres, sign-in kind, installations) come from the simulator's model; sessions are spread over
+// working days with realistic lengths, and their prompts come from the simulator's prompt model, so
+// the attribute values and the series they produce are those of the rest of the project.
+//
+// Every person-day is generated on its own from (seed, person, day): any window of time can be
+// produced without holding the whole range in memory.
+import { buildModel, Random, type SimPerson, type SimSession } from "../simulator/index.js";
+import { buildPrompt, type SimPrompt } from "../simulator/prompts.js";
+import { MAIN_MODEL_WEIGHTS, START_TYPES } from "../simulator/profiles.js";
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Assumptions about how developers use Claude Code; printed with the results. */
+export const USAGE_PROFILE = {
+  /** Chance a person uses Claude Code on a working day / a weekend day. */
+  activeWeekday: 0.85,
+  activeWeekend: 0.08,
+  /** Sessions (Claude Code processes) per active day: median and log-normal spread, clamped. */
+  sessionsMedian: 3,
+  sessionsSpread: 0.5,
+  sessionsMax: 12,
+  /** Session length: median, spread, bounds (minutes). The process exports every minute while it lives. */
+  lengthMedianMin: 35,
+  lengthSpread: 0.9,
+  lengthMinMin: 2,
+  lengthMaxMin: 8 * 60,
+  /** Minutes between prompts within a session (median). */
+  promptGapMedianMin: 6,
+  /** Local working hours in which sessions start. */
+  dayStartHour: 8.5,
+  dayEndHour: 18.5,
+  /** UTC offsets (hours) of the offices people work from, spread round-robin. */
+  utcOffsets: [-8, -5, 0, 1, 5.5] as readonly number[],
+} as const;
+
+/** Longest a session can live: windows look this far back for sessions that started earlier. */
+export const MAX_SESSION_MS = USAGE_PROFILE.lengthMaxMin * MINUTE_MS;
+
+export interface Organisation {
+  readonly seed: number;
+  readonly people: readonly SimPerson[];
+  readonly teams: readonly string[];
+  readonly departments: readonly string[];
+  /** UTC offsets (hours) of the offices; person i works in office i mod n. */
+  readonly utcOffsets: readonly number[];
+}
+
+export interface OrganisationOptions {
+  readonly seed: number;
+  readonly users: number;
+  readonly utcOffsets?: readonly number[];
+}
+
+const DEPARTMENTS = ["engineering", "data-science", "platform", "product", "security", "it", "research", "support"];
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/** Teams of about ten people, departments of several teams: the shape of a larger engineering org. */
+export function buildOrganisation({ seed, users, utcOffsets = USAGE_PROFILE.utcOffsets }: OrganisationOptions): Organisation {
+  const teamCount = Math.max(1, Math.round(users / 10));
+  const teams = Array.from({ length: teamCount }, (_, i) => `team-${pad(i + 1, 4)}`);
+  const departments = DEPARTMENTS.slice(0, Math.min(DEPARTMENTS.length, Math.max(1, Math.ceil(teamCount / 6))));
+  const costCenters = teams.map((_, i) => `cc-${1000 + 10 * i}`);
+  // One session per person is enough to build the people; the sessions themselves are ours.
+  const model = buildModel({ seed, users, teams, departments, costCenters, sessions: 1, startTimeMs: 0, durationMs: MINUTE_MS });
+  if (utcOffsets.length === 0) throw new Error("at least one UTC offset is needed");
+  return { seed, people: model.people, teams, departments, utcOffsets };
+}
+
+/** Offset of a person's office from UTC. */
+function utcOffsetMs(org: Organisation, person: SimPerson): number {
+  return (org.utcOffsets[person.index % org.utcOffsets.length] as number) * HOUR_MS;
+}
+
+function isWeekend(localDay: number): boolean {
+  const weekday = new Date(localDay * DAY_MS).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}
+
+/**
+ * Sessions a person runs on one local calendar day (`localDay` = days since the epoch in their
+ * office's time zone), sorted by start. Deterministic in (seed, person, day).
+ */
+export function personDaySessions(org: Organisation, person: SimPerson, localDay: number): SimSession[] {
+  const p = USAGE_PROFILE;
+  const rng = new Random(org.seed, `bench/person:${person.index}/day:${localDay}`);
+  if (!rng.chance(isWeekend(localDay) ? p.activeWeekend : p.activeWeekday)) return [];
+  const count = rng.skewed(p.sessionsMedian, p.sessionsSpread, 1, p.sessionsMax);
+  const dayStartUtc = localDay * DAY_MS - utcOffsetMs(org, person);
+  const sessions: SimSession[] = [];
+  for (let k = 0; k < count; k++) {
+    const s = rng.fork(`session:${k}`);
+    const lengthMs = s.skewed(p.lengthMedianMin, p.lengthSpread, p.lengthMinMin, p.lengthMaxMin) * MINUTE_MS + s.int(0, 59) * 1000;
+    // Whole seconds: OpenMetrics timestamps are seconds, and the export ticks follow the start.
+    const startMs = dayStartUtc + Math.round(s.float(p.dayStartHour, p.dayEndHour) * 3600) * 1000;
+    sessions.push(buildSession(s, person, startMs, startMs + lengthMs));
+  }
+  return sessions.sort((a, b) => a.startMs - b.startMs);
+}
+
+function buildSession(rng: Random, person: SimPerson, startMs: number, endMs: number): SimSession {
+  const second = person.installations[1];
+  const installation = second && rng.chance(0.35) ? second : person.installations[0];
+  if (!installation) throw new Error("a person without an installation");
+  const main = rng.weighted(MAIN_MODEL_WEIGHTS);
+  const length = endMs - startMs;
+  const promptCount = Math.max(1, Math.min(80, Math.round(length / (rng.skewed(USAGE_PROFILE.promptGapMedianMin, 0.5, 1, 30) * MINUTE_MS))));
+  const prompts: SimPrompt[] = [];
+  for (let i = 0; i < promptCount; i++) {
+    // As in the simulator: the first prompt right after start, later ones spread over the session.
+    const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / promptCount) * length);
+    const nextAt = startMs + Math.round(((i + 1) / promptCount) * length);
+    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, main, installation.newer));
+  }
+  return {
+    index: 0,
+    id: rng.uuid(),
+    person,
+    installation,
+    startType: rng.weighted(START_TYPES),
+    startMs,
+    endMs,
+    prompts,
+  };
+}
+
+/** Person-days already generated, so consecutive windows do not build the same sessions again. */
+export class SessionCache {
+  private readonly days = new Map<string, { lastMs: number; sessions: SimSession[] }>();
+
+  constructor(private readonly org: Organisation) {}
+
+  get(person: SimPerson, localDay: number): SimSession[] {
+    const key = `${person.index}:${localDay}`;
+    let hit = this.days.get(key);
+    if (!hit) {
+      const sessions = personDaySessions(this.org, person, localDay);
+      hit = { lastMs: Math.max(-Infinity, ...sessions.map((s) => s.endMs)), sessions };
+      this.days.set(key, hit);
+    }
+    return hit.sessions;
+  }
+
+  /** Forgets person-days whose sessions all ended before `ms`. */
+  forgetBefore(ms: number): void {
+    for (const [key, day] of this.days) if (day.lastMs < ms) this.days.delete(key);
+  }
+}
+
+/**
+ * Every session of every person that is alive at some point in [fromMs, toMs), person by person.
+ * Sessions are generated from their start day, so one that crosses a window edge is the same in both.
+ */
+export function* sessionsOverlapping(org: Organisation, fromMs: number, toMs: number, cache?: SessionCache): Generator<SimSession> {
+  for (const person of org.people) {
+    const offset = utcOffsetMs(org, person);
+    const firstDay = Math.floor((fromMs - MAX_SESSION_MS + offset) / DAY_MS);
+    const lastDay = Math.floor((toMs + offset) / DAY_MS);
+    for (let day = firstDay; day <= lastDay; day++) {
+      for (const s of cache ? cache.get(person, day) : personDaySessions(org, person, day)) {
+        if (s.endMs >= fromMs && s.startMs < toMs) yield s;
+      }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// `npm run bench -- --users 1000 --days 7`: Claude Code-shaped series for many developers, backfilled
+// with the real promtool into a TSDB, the recording rules backfilled over the same range, then every
+// dashboard query timed against a real Prometheus. Prints figures; asserts nothing. --help for flags.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { parseSettings } from "../components/settings.js";
+import { backfillRaw, dirBytes, type BackfillStats } from "../bench/backfill.js";
+import { measureDashboardLoads, measureQueries, type DashboardLoad, type QueryResult } from "../bench/measure.js";
+import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type RulesMode } from "../bench/options.js";
+import { comparisonQueries, dashboardQueries, graphStepMs, promDuration, ruleQueries, type BenchQuery } from "../bench/queries.js";
+import { formatReport, type BenchResult } from "../bench/report.js";
+import { probeHead, type HeadProbe } from "../bench/head-probe.js";
+import { backfillRules, PRODUCTION_BLOCK_HOURS, selfMetric, startQueryServer, waitForCompaction, type RulesBackfillStats } from "../bench/server.js";
+import { runTool } from "../bench/tools.js";
+import { buildOrganisation, DAY_MS, MINUTE_MS, USAGE_PROFILE } from "../bench/workload.js";
+
+/** What a run keeps beside its TSDB, so --queries-only can measure again later. */
+interface Meta {
+  options: BenchResult["options"];
+  rules: RulesMode;
+  startMs: number;
+  endMs: number;
+  workload: BackfillStats;
+  rulesBackfill?: RulesBackfillStats;
+  backfilledBytes: number;
+  head?: HeadProbe;
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+function parse(): BenchOptions {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bench: ${e.message}\nRun 'npm run bench -- --help' for usage.\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+/** Whether any two blocks overlap in time (raw and recorded blocks do until Prometheus merges them). */
+function hasOverlappingBlocks(tsdbDir: string): boolean {
+  const ranges: [number, number][] = [];
+  for (const e of readdirSync(tsdbDir, { withFileTypes: true })) {
+    const meta = path.join(tsdbDir, e.name, "meta.json");
+    if (!e.isDirectory() || !existsSync(meta)) continue;
+    const m = JSON.parse(readFileSync(meta, "utf8")) as { minTime: number; maxTime: number };
+    ranges.push([m.minTime, m.maxTime]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  return ranges.some((r, i) => i > 0 && r[0] < (ranges[i - 1] as [number, number])[1]);
+}
+
+function liftKeys(): string[] {
+  const settings = parseSettings({ target: "docker" }, "bench");
+  return ["service.name", ...settings.collector.labelAttributes.filter((k) => k !== "service.name")];
+}
+
+/** The busiest 2 h remote-written into an empty Prometheus: what a live one needs in memory. */
+async function headProbe(meta: Meta, workDir: string): Promise<HeadProbe> {
+  const org = buildOrganisation({ seed: meta.options.seed, users: meta.options.users });
+  const from = Math.max(meta.startMs, Math.min(meta.workload.busiestHeadMs, meta.endMs - 2 * 3_600_000));
+  log(`remote-writing the busiest 2 h (${new Date(from).toISOString()}) into an empty Prometheus to measure its head`);
+  return probeHead(org, liftKeys(), from, from + 2 * 3_600_000, workDir);
+}
+
+async function prepare(o: BenchOptions, base: string, tsdbDir: string, workDir: string): Promise<Meta> {
+  const metaFile = path.join(base, "bench-meta.json");
+  const save = (m: Meta) => writeFileSync(metaFile, JSON.stringify(m, null, 2));
+  if (o.queriesOnly) {
+    if (!existsSync(metaFile) || !existsSync(tsdbDir)) throw new UsageError(`no earlier run in ${base} (expected bench-meta.json and tsdb/)`);
+    const meta = JSON.parse(readFileSync(metaFile, "utf8")) as Meta;
+    if (o.headProbe && !meta.head) {
+      meta.head = await headProbe(meta, workDir);
+      save(meta);
+    }
+    return meta;
+  }
+  if (existsSync(tsdbDir) && readdirSync(tsdbDir).length > 0) throw new UsageError(`${tsdbDir} already holds a TSDB: use --queries-only, or another --keep folder`);
+  const endMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const startMs = endMs - o.days * DAY_MS;
+  const org = buildOrganisation({ seed: o.seed, users: o.users });
+  log(`generating ${o.users} developers x ${o.days} days and backfilling with promtool (${o.blockHours}h blocks)`);
+  const workload = await backfillRaw({
+    org,
+    startMs,
+    endMs,
+    windowMs: o.blockHours * 3_600_000,
+    tsdbDir,
+    workDir,
+    liftKeys: liftKeys(),
+    parallel: o.parallel,
+    recorded: o.rules === "direct",
+    onProgress: log,
+  });
+  const backfilledBytes = dirBytes(tsdbDir);
+  log(`TSDB: ${workload.series} raw series, ${workload.samples} raw samples, ${workload.recordedSamples} recorded samples, ${backfilledBytes} bytes`);
+  const server = { tsdbDir, workDir, days: o.days };
+  const rulesBackfill = o.rules === "promtool" ? await backfillRules(server, startMs, endMs, o.parallel, log) : undefined;
+  const meta: Meta = { options: { users: o.users, days: o.days, seed: o.seed, blockHours: o.blockHours }, rules: o.rules, startMs, endMs, workload, rulesBackfill, backfilledBytes };
+  if (o.headProbe) meta.head = await headProbe(meta, workDir);
+  save(meta);
+  return meta;
+}
+
+async function main(): Promise<void> {
+  const o = parse();
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const started = Date.now();
+  const base = o.keep ? path.resolve(o.keep) : mkdtempSync(path.join(tmpdir(), "claude-code-bench-"));
+  mkdirSync(base, { recursive: true });
+  const tsdbDir = path.join(base, "tsdb");
+  const workDir = path.join(base, "work");
+  try {
+    const meta = await prepare(o, base, tsdbDir, workDir);
+    const opts = meta.options;
+    const version = (await runTool("prometheus", ["--version"], 30_000)).stdout.split("\n")[0] ?? "prometheus";
+    const org = buildOrganisation({ seed: opts.seed, users: opts.users });
+    const person = org.people.find((p) => p.email)?.email ?? ".*";
+    const vars = (q: BenchQuery): Record<string, string> => (q.singleUser ? { user: person } : {});
+
+    // Fresh short blocks get compacted to 18 h ones; a kept TSDB was compacted by its first run.
+    const expectCompaction = hasOverlappingBlocks(tsdbDir) || (!o.queriesOnly && opts.blockHours < PRODUCTION_BLOCK_HOURS);
+    const server = await startQueryServer({ tsdbDir, workDir, days: opts.days });
+    const queries: QueryResult[] = [];
+    const dashboards: DashboardLoad[] = [];
+    let compactionWaitMs = 0;
+    let rss: number | undefined;
+    try {
+      if (expectCompaction) log(`waiting for Prometheus to compact the blocks (overlapping, or shorter than ${PRODUCTION_BLOCK_HOURS}h)`);
+      compactionWaitMs = await waitForCompaction(server.url, 30 * 60_000, expectCompaction);
+      const rangesDays = [...new Set([Math.min(7, opts.days), Math.min(30, opts.days)])];
+      const withRules = meta.rules !== "none";
+      const list = [...(withRules ? dashboardQueries() : []), ...comparisonQueries().filter((q) => withRules || q.kind === "raw")];
+      for (const days of rangesDays) {
+        const rangeMs = days * DAY_MS;
+        const w = { endMs: meta.endMs, rangeMs, stepMs: graphStepMs(rangeMs) };
+        const range = promDuration(rangeMs);
+        log(`timing ${list.length} queries over ${range} (graph step ${promDuration(w.stepMs)}), ${o.reps} runs each`);
+        queries.push(...(await measureQueries(server.url, list, w, range, { reps: o.reps, budgetMs: 5_000, vars })));
+        if (withRules) dashboards.push(...(await measureDashboardLoads(server.url, dashboardQueries(false), w, range, { reps: Math.min(2, o.reps), vars })));
+      }
+      // What the rules cost Prometheus every minute, at the busiest time of the data.
+      const busy = Math.min(meta.endMs, meta.workload.busiestHeadMs + 3_600_000);
+      log(`timing each recording rule as Prometheus evaluates it (instant query at ${new Date(busy).toISOString()})`);
+      queries.push(...(await measureQueries(server.url, ruleQueries(), { endMs: busy, rangeMs: MINUTE_MS, stepMs: MINUTE_MS }, "eval", { reps: o.reps, budgetMs: 5_000, vars })));
+      rss = await selfMetric(server.url, "process_resident_memory_bytes");
+    } finally {
+      await server.stop();
+    }
+
+    const result: BenchResult = {
+      options: opts,
+      machine: { cpus: cpus().length, memoryGiB: totalmem() / 2 ** 30, prometheus: version },
+      range: { start: new Date(meta.startMs).toISOString(), end: new Date(meta.endMs).toISOString() },
+      profile: USAGE_PROFILE,
+      workload: meta.workload,
+      rules: meta.rules,
+      ...(meta.rulesBackfill ? { rulesBackfill: meta.rulesBackfill } : {}),
+      ...(meta.head ? { head: meta.head } : {}),
+      tsdb: { backfilledBytes: meta.backfilledBytes, finalBytes: dirBytes(tsdbDir), compactionWaitMs },
+      queries,
+      dashboards,
+      ...(rss ? { prometheusRssBytes: rss } : {}),
+      totalMs: Date.now() - started,
+    };
+    if (o.keep) writeFileSync(path.join(base, "bench-result.json"), JSON.stringify(result, null, 2));
+    process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatReport(result)}\n`);
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+    if (!o.keep) rmSync(base, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

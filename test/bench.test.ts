@@ -1,0 +1,353 @@
+// The load benchmark's own parts: percentiles, OpenMetrics text, the series a session leaves in
+// Prometheus (labels as the collector writes them), the recorded series computed beside them, and,
+// with the real tools, that promtool ingests the text and that the recorded series equal what
+// `promtool tsdb create-blocks-from rules` makes from the project's rules.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
+import { RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
+import { parseSettings } from "../components/settings.js";
+import { backfillRaw, windows } from "../bench/backfill.js";
+import { percentile, summarize } from "../bench/measure.js";
+import { escapeLabelValue, formatTimestamp, formatValue, openMetricsText, typeLine } from "../bench/openmetrics.js";
+import { parseBenchArgs, UsageError } from "../bench/options.js";
+import { graphStepMs } from "../bench/queries.js";
+import { RecordedSeries, seriesIncreases, withUser } from "../bench/recorded.js";
+import { encodeLabels, encodeSample, remoteWrite, snappyLiteral, encodeTimeSeries } from "../bench/remote-write.js";
+import { backfillPasses, recordingGroups, splitPass } from "../bench/rules.js";
+import { exportTimes, pipelineLabels, sessionSeries, type SessionSeries } from "../bench/series.js";
+import { backfillRules, startQueryServer } from "../bench/server.js";
+import { runTool, startPrometheus } from "../bench/tools.js";
+import { buildOrganisation, DAY_MS, HOUR_MS, MINUTE_MS, personDaySessions, USAGE_PROFILE, type Organisation } from "../bench/workload.js";
+import { describeWithTools } from "./support/tools.js";
+
+const settings = parseSettings({ target: "docker" }, "bench-test");
+const LIFT = ["service.name", ...settings.collector.labelAttributes.filter((k) => k !== "service.name")];
+
+/** A weekday at least two days back (inside any retention), at 00:00 UTC. */
+function recentWednesday(): number {
+  let day = Math.floor(Date.now() / DAY_MS) - 2;
+  while (new Date(day * DAY_MS).getUTCDay() !== 3) day--;
+  return day;
+}
+
+function sessionsOf(org: Organisation, day: number) {
+  return org.people.flatMap((p) => personDaySessions(org, p, day));
+}
+
+describe("percentiles", () => {
+  it("uses the nearest rank of the sorted values", () => {
+    const values = [10, 1, 9, 2, 8, 3, 7, 4, 6, 5];
+    expect(percentile(values, 50)).toBe(5);
+    expect(percentile(values, 95)).toBe(10);
+    expect(percentile(values, 90)).toBe(9);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile([42], 95)).toBe(42);
+    expect(percentile([], 50)).toBeNaN();
+    expect(() => percentile(values, 101)).toThrow(/0\.\.100/);
+    expect(summarize([3, 1, 2])).toEqual({ runs: 3, p50Ms: 2, p95Ms: 3, maxMs: 3 });
+  });
+});
+
+describe("OpenMetrics text", () => {
+  it("escapes label values and writes exact timestamps in seconds", () => {
+    expect(escapeLabelValue('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+    expect(formatTimestamp(1_700_000_000_000)).toBe("1700000000");
+    expect(formatTimestamp(1_700_000_000_123)).toBe("1700000000.123");
+    expect(formatTimestamp(5)).toBe("0.005");
+    expect(() => formatTimestamp(1.5)).toThrow(/whole milliseconds/);
+    expect([formatValue(Number.NaN), formatValue(Infinity), formatValue(-Infinity), formatValue(0.25)]).toEqual(["NaN", "+Inf", "-Inf", "0.25"]);
+  });
+
+  it("announces each family once, counters as <family>_total, and ends with # EOF", () => {
+    const a: SessionSeries = { metric: "cost", name: METRICS.cost.prometheus, labels: [["job", "x"]], samples: [{ t: 60_000, v: 1 }, { t: 120_000, v: 2 }] };
+    const b = { name: "claude_code:cost_usd:increase1m", labels: [["team", "t"]] as [string, string][], samples: [{ t: 60_000, v: 0.5 }] };
+    const c: SessionSeries = { ...a, labels: [["job", "y"]], samples: [{ t: 60_000, v: 3 }] };
+    const text = openMetricsText([a, b, c]);
+    expect(typeLine(METRICS.cost.prometheus)).toBe("# TYPE claude_code_cost_usage_USD counter\n");
+    expect(text).toBe(
+      [
+        "# TYPE claude_code:cost_usd:increase1m gauge",
+        'claude_code:cost_usd:increase1m{team="t"} 0.5 60',
+        "# TYPE claude_code_cost_usage_USD counter",
+        'claude_code_cost_usage_USD_total{job="x"} 1 60',
+        'claude_code_cost_usage_USD_total{job="x"} 2 120',
+        'claude_code_cost_usage_USD_total{job="y"} 3 60',
+        "# EOF",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("series of a session", () => {
+  const org = buildOrganisation({ seed: 3, users: 12 });
+  const day = recentWednesday();
+  const sessions = sessionsOf(org, day);
+
+  it("exports every minute after start and once more at exit", () => {
+    expect(exportTimes(0, 150_000)).toEqual([60_000, 120_000, 150_000]);
+    expect(exportTimes(0, 120_000)).toEqual([60_000, 120_000]);
+    expect(exportTimes(0, 30_000)).toEqual([30_000]);
+  });
+
+  it("has cumulative samples at export times whose last values are what the session sent", () => {
+    expect(sessions.length).toBeGreaterThan(10);
+    for (const session of sessions.slice(0, 8)) {
+      const ticks = new Set(exportTimes(session.startMs, session.endMs));
+      const all = sessionSeries(session, LIFT);
+      for (const s of all) {
+        expect(s.samples.length).toBeGreaterThan(0);
+        for (const [i, x] of s.samples.entries()) {
+          expect(ticks.has(x.t) || i === s.samples.length - 1).toBe(true);
+          if (i > 0) expect(x.v).toBeGreaterThanOrEqual((s.samples[i - 1] as { v: number }).v);
+        }
+      }
+      // From the model, not from the records: the cost of every request of the session.
+      const requests = session.prompts.flatMap((p) => p.steps).filter((st) => st.kind === "request");
+      const sentCost = requests.reduce((sum, r) => sum + (r.kind === "request" ? r.costUsd : 0), 0);
+      const lastCost = all.filter((s) => s.metric === "cost").reduce((sum, s) => sum + (s.samples[s.samples.length - 1]?.v ?? 0), 0);
+      expect(lastCost).toBeCloseTo(sentCost, 9);
+      const sessionCount = all.filter((s) => s.metric === "session");
+      expect(sessionCount).toHaveLength(1);
+      expect(sessionCount[0]?.samples.every((x) => x.v === 1)).toBe(true);
+    }
+  });
+
+  it("carries exactly the labels the collector writes through prometheusremotewrite", () => {
+    const metricKeys = (m: MetricKey) => Object.keys(METRICS[m].attributes).map(promLabel);
+    const standard = STANDARD_ATTRIBUTES.map(promLabel);
+    const org = ORG_ATTRIBUTES.map(promLabel);
+    let withEmail = 0;
+    let withoutEmail = 0;
+    for (const session of sessions) {
+      for (const s of sessionSeries(session, LIFT)) {
+        const names = s.labels.map(([k]) => k);
+        expect(new Set(names).size).toBe(names.length);
+        const allowed = new Set(["job", "service_name", ...org, ...standard, ...metricKeys(s.metric)]);
+        expect(names.filter((n) => !allowed.has(n)), `${s.name}: ${names.join(",")}`).toEqual([]);
+        for (const required of ["job", "service_name", ...org, "session_id", "user_id"]) expect(names).toContain(required);
+        const labels = new Map(s.labels);
+        // job comes from service.name (no service.namespace); no instance (no service.instance.id).
+        expect(labels.get("job")).toBe(session.installation.serviceName);
+        expect(labels.get("service_name")).toBe(session.installation.serviceName);
+        expect(labels.get("session_id")).toBe(session.id);
+        expect(labels.get("team")).toBe(session.person.team);
+        expect(labels.get("user_email")).toBe(session.person.email);
+        if (session.person.email) withEmail++;
+        else withoutEmail++;
+        expect(s.name).toBe(METRICS[s.metric].prometheus);
+      }
+    }
+    expect(withEmail).toBeGreaterThan(0);
+    expect(withoutEmail).toBeGreaterThan(0);
+  });
+
+  it("lifts resource attributes only onto data points that lack them, as transform/labels does", () => {
+    const resource = { "service.name": "claude-code", team: "from-resource", "os.type": "linux" };
+    expect(pipelineLabels(resource, { "session.id": "s", team: "on-point" }, LIFT)).toEqual([
+      ["job", "claude-code"],
+      ["service_name", "claude-code"],
+      ["session_id", "s"],
+      ["team", "on-point"],
+    ]);
+    expect(new Map(pipelineLabels(resource, { "session.id": "s" }, LIFT)).get("team")).toBe("from-resource");
+    const namespaced = new Map(pipelineLabels({ ...resource, "service.namespace": "ns", "service.instance.id": "i-1" }, {}, LIFT));
+    expect(namespaced.get("job")).toBe("ns/claude-code");
+    expect(namespaced.get("instance")).toBe("i-1");
+  });
+});
+
+describe("workload", () => {
+  it("is deterministic, busier on weekdays, and starts sessions in local working hours", () => {
+    const org = buildOrganisation({ seed: 9, users: 200, utcOffsets: [0] });
+    const wednesday = recentWednesday();
+    const saturday = wednesday + 3;
+    const wed = sessionsOf(org, wednesday);
+    expect(sessionsOf(org, wednesday).map((s) => s.id)).toEqual(wed.map((s) => s.id));
+    const activeWed = new Set(wed.map((s) => s.person.index)).size;
+    const activeSat = new Set(sessionsOf(org, saturday).map((s) => s.person.index)).size;
+    expect(activeWed / 200).toBeGreaterThan(0.7);
+    expect(activeSat / 200).toBeLessThan(0.2);
+    for (const s of wed) {
+      const hour = (s.startMs - wednesday * DAY_MS) / HOUR_MS;
+      expect(hour).toBeGreaterThanOrEqual(USAGE_PROFILE.dayStartHour);
+      expect(hour).toBeLessThanOrEqual(USAGE_PROFILE.dayEndHour);
+      expect(s.endMs - s.startMs).toBeLessThanOrEqual((USAGE_PROFILE.lengthMaxMin + 1) * MINUTE_MS);
+      expect(s.startMs % 1000).toBe(0);
+    }
+    expect(org.teams.length).toBe(20);
+  });
+
+  it("cuts the range into block-aligned windows", () => {
+    const h = HOUR_MS;
+    expect(windows(20 * h, 60 * h, 18 * h)).toEqual([
+      { fromMs: 20 * h, toMs: 36 * h },
+      { fromMs: 36 * h, toMs: 54 * h },
+      { fromMs: 54 * h, toMs: 60 * h },
+    ]);
+  });
+});
+
+describe("recorded series", () => {
+  it("records per-interval increases that add up to the series' last value", () => {
+    const samples = [
+      { t: 30_000, v: 1 },
+      { t: 90_000, v: 3 },
+      { t: 150_000, v: 3 },
+      { t: 170_000, v: 6 },
+    ];
+    // 60 s: new series, whole value; 120 s: 3 - 1; 180 s: 6 - 3; later: unchanged, nothing.
+    expect(seriesIncreases(samples)).toEqual([
+      { t: 60_000, v: 1 },
+      { t: 120_000, v: 2 },
+      { t: 180_000, v: 3 },
+    ]);
+  });
+
+  it("sums sessions into the rule's labels with the person from the first identity label", () => {
+    expect(withUser([["user_account_uuid", "u-1"]]).get("user")).toBe("u-1");
+    expect(withUser([["user_account_uuid", "u-1"], ["user_email", "a@x"]]).get("user")).toBe("a@x");
+    expect(withUser([["user_id", "install"]]).has("user")).toBe(false);
+    const base: [string, string][] = [["cost_center", "cc"], ["department", "d"], ["environment", "e"], ["model", "m"], ["service_name", "claude-code"], ["team", "t"], ["user_email", "a@x"]];
+    const rec = new RecordedSeries(0, 10 * MINUTE_MS);
+    rec.add({ metric: "cost", name: METRICS.cost.prometheus, labels: [...base, ["session_id", "s1"]], samples: [{ t: 30_000, v: 2 }] });
+    rec.add({ metric: "cost", name: METRICS.cost.prometheus, labels: [...base, ["session_id", "s2"]], samples: [{ t: 50_000, v: 0.5 }, { t: 110_000, v: 1.5 }] });
+    const out = [...rec.series()].filter((s) => s.name === RECORDED_COUNTERS.cost.record);
+    expect(out).toHaveLength(1);
+    expect(new Map(out[0]?.labels).get("user")).toBe("a@x");
+    expect(new Map(out[0]?.labels).has("session_id")).toBe(false);
+    expect(out[0]?.samples).toEqual([
+      { t: 60_000, v: 2.5 },
+      { t: 120_000, v: 1 },
+    ]);
+  });
+
+  it("backfills the roll-up after the rules it reads, and splits a pass without losing rules", () => {
+    const groups = recordingGroups();
+    const passes = backfillPasses(groups);
+    expect(passes).toHaveLength(2);
+    expect(passes[1]?.flatMap((g) => g.rules.map((r) => r.record))).toEqual([RECORDED_USERS.perHour]);
+    const first = passes[0] ?? [];
+    const parts = splitPass(first, 2).map((y) => [...y.matchAll(/record: (\S+)/g)].map((m) => m[1]));
+    expect(parts.flat().sort()).toEqual(first.flatMap((g) => g.rules.map((r) => r.record)).sort());
+    expect(splitPass(first, 2).every((y) => y.includes("query_offset: 1m") && y.includes("interval: 1m"))).toBe(true);
+  });
+});
+
+describe("remote-write encoding", () => {
+  it("writes protobuf fields and a snappy block of one literal", () => {
+    expect([...snappyLiteral(Buffer.from("abc"))]).toEqual([3, 0xfc, 2, 0, 0, 0, 0x61, 0x62, 0x63]);
+    // Label { name: "__name__", value: "m" }, Label { name: "a", value: "b" }: tag 0x0a, length, fields.
+    expect([...encodeLabels("m", [["a", "b"]])]).toEqual([0x0a, 13, 0x0a, 8, ...Buffer.from("__name__"), 0x12, 1, 0x6d, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62]);
+    // Sample { value: 1.0 (fixed64), timestamp: 300 (varint 0xac 0x02) }.
+    expect([...encodeSample({ t: 300, v: 1 })]).toEqual([0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xac, 0x02]);
+  });
+});
+
+describe("command line and query windows", () => {
+  it("parses flags with defaults and names the bad one", () => {
+    expect(parseBenchArgs([])).toMatchObject({ users: 1000, days: 7, seed: 42, rules: "direct", blockHours: 18, queriesOnly: false, json: false });
+    expect(parseBenchArgs(["--users", "10", "--days", "30", "--rules", "promtool", "--json"])).toMatchObject({ users: 10, days: 30, rules: "promtool", json: true });
+    expect(() => parseBenchArgs(["--users", "0"])).toThrow(UsageError);
+    expect(() => parseBenchArgs(["--block-hours", "24"])).toThrow(/block-hours/);
+    expect([parseBenchArgs(["--users", "1000"]).blockHours, parseBenchArgs(["--users", "3000"]).blockHours, parseBenchArgs(["--users", "10000"]).blockHours]).toEqual([18, 6, 2]);
+    expect(() => parseBenchArgs(["--queries-only"])).toThrow(/--keep/);
+    expect(() => parseBenchArgs(["--rules", "maybe"])).toThrow(/--rules/);
+  });
+
+  it("picks the graph step Grafana would (range / width, rounded at the midpoints)", () => {
+    expect(graphStepMs(7 * DAY_MS) / 1000).toBe(600);
+    expect(graphStepMs(30 * DAY_MS) / 1000).toBe(1800);
+    expect(graphStepMs(HOUR_MS) / 1000).toBe(60);
+  });
+});
+
+describeWithTools(["promtool", "prometheus"], "with the real promtool and Prometheus", () => {
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const d = mkdtempSync(path.join(tmpdir(), "bench-test-"));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  // One office at UTC+0: every session starts after 08:30 and has ended by 06:00 the next day.
+  const org = buildOrganisation({ seed: 5, users: 5, utcOffsets: [0] });
+  const startMs = recentWednesday() * DAY_MS;
+  const endMs = startMs + 30 * HOUR_MS;
+  const backfill = (recorded: boolean) => {
+    const base = tempDir();
+    const tsdbDir = path.join(base, "tsdb");
+    const workDir = path.join(base, "work");
+    return backfillRaw({ org, startMs, endMs, windowMs: 6 * HOUR_MS, tsdbDir, workDir, liftKeys: LIFT, parallel: 2, recorded }).then((stats) => ({ stats, tsdbDir, workDir }));
+  };
+
+  it("promtool turns the OpenMetrics text into blocks holding every sample with its labels", async () => {
+    const { stats, tsdbDir } = await backfill(true);
+    expect(stats.sessions).toBeGreaterThan(3);
+    expect(stats.blocks).toBeGreaterThan(0);
+    mkdirSync(path.join(tsdbDir, "wal")); // dump opens the TSDB as Prometheus would, WAL included
+    const dump = await runTool("promtool", ["tsdb", "dump", tsdbDir], 120_000, 512 << 20);
+    const lines = dump.stdout.split("\n").filter((l) => l.startsWith("{"));
+    expect(lines.length).toBe(stats.samples + stats.recordedSamples);
+    const tokenLine = lines.find((l) => l.includes(`__name__="${METRICS.tokens.prometheus}"`));
+    expect(tokenLine).toMatch(/job="claude-code(-desktop)?"/);
+    expect(tokenLine).toMatch(/session_id="[0-9a-f-]{36}"/);
+  }, 120_000);
+
+  it("remote-writes series a real Prometheus accepts with their labels and values", async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
+    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 60_000);
+    try {
+      const now = Math.floor(Date.now() / 1000) * 1000;
+      const labels = encodeLabels(METRICS.cost.prometheus, [["session_id", "s-1"], ["team", "t"]]);
+      await remoteWrite(server.url, [encodeTimeSeries(labels, [{ t: now - 60_000, v: 0.5 }, { t: now, v: 1.25 }])]);
+      const body = (await (await fetch(`${server.url}/api/v1/query?query=${METRICS.cost.prometheus}&time=${now / 1000}`)).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      expect(body.data.result).toEqual([{ metric: { __name__: METRICS.cost.prometheus, session_id: "s-1", team: "t" }, value: [now / 1000, "1.25"] }]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("computes the recorded series exactly as promtool backfills them from the project's rules", async () => {
+    const direct = await backfill(true);
+    const replayed = await backfill(false);
+    const serverOpts = { tsdbDir: replayed.tsdbDir, workDir: replayed.workDir, days: 2 };
+    await backfillRules(serverOpts, startMs, endMs, 2, () => undefined);
+    const a = await startQueryServer({ tsdbDir: direct.tsdbDir, workDir: direct.workDir, days: 2 });
+    const b = await startQueryServer(serverOpts);
+    try {
+      const query = async (url: string, expr: string) => {
+        const params = new URLSearchParams({ query: expr, time: String(endMs / 1000 + 3600) });
+        const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), Number(r.value[1])]));
+      };
+      const compare = async (expr: string, exact: boolean) => {
+        const [x, y] = [await query(a.url, expr), await query(b.url, expr)];
+        expect(x.size, expr).toBeGreaterThan(0);
+        expect([...x.keys()].sort(), expr).toEqual([...y.keys()].sort());
+        for (const [k, v] of x) {
+          if (exact) expect(v, `${expr} ${k}`).toBeCloseTo(y.get(k) as number, 6);
+          else expect(Math.abs(v - (y.get(k) as number)), `${expr} ${k}`).toBeLessThanOrEqual(Math.max(2, 0.05 * v));
+        }
+      };
+      for (const c of Object.values(RECORDED_COUNTERS)) await compare(`sum by (${c.by.join(", ")}) (sum_over_time(${c.record}[2d]))`, true);
+      await compare(`max by (service_name) (max_over_time(${RECORDED_LAST_SAMPLE}[2d]))`, true);
+      // Presence is counted per evaluation: the rule's phase within the minute may move a sample.
+      await compare(`count_over_time(${RECORDED_USERS.perMinute}[2d])`, false);
+      await compare(`count_over_time(${RECORDED_USERS.perHour}[2d])`, false);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 300_000);
+});
