@@ -7,7 +7,8 @@ import path from "node:path";
 import { encodeLabels, encodeTimeSeries, remoteWrite } from "./remote-write.js";
 import { selfMetric } from "./server.js";
 import { sessionSeries, type SeriesSample } from "./series.js";
-import { sleep, startPrometheus } from "./tools.js";
+import { startPrometheus } from "./tools.js";
+import { sleep } from "../scripts/lib/loopback.js";
 import { sessionsOverlapping, type Organisation } from "./workload.js";
 
 export interface HeadProbe {

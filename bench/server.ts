@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { moveBlocks } from "./backfill.js";
 import { backfillPasses, recordingGroups, splitPass } from "./rules.js";
-import { runTool, sleep, startPrometheus, type PrometheusServer } from "./tools.js";
+import { runTool, startPrometheus, type PrometheusServer } from "./tools.js";
+import { sleep } from "../scripts/lib/loopback.js";
 
 export interface ServerOptions {
   readonly tsdbDir: string;

@@ -2,13 +2,13 @@
 // run as child processes that are bounded in time and never outlive the benchmark.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { LOOPBACK, freePort, sleep } from "../scripts/lib/loopback.js";
+
 
 export type BenchTool = "prometheus" | "promtool";
 
-export const LOOPBACK = "127.0.0.1";
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export function toolsDir(): string {
@@ -80,22 +80,6 @@ export function runTool(name: BenchTool, args: readonly string[], timeoutMs: num
     });
   });
 }
-
-/** A port that was free a moment ago on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen({ host: LOOPBACK, port: 0, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") return reject(new Error("no loopback port"));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface PrometheusServer {
   readonly url: string;

@@ -31,7 +31,7 @@ import {
   type SimulationModel,
 } from "../simulator/index.js";
 import { panelQueries, substitute, type PanelQuery } from "../dashboards/panel-queries.js";
-import { LOOPBACK, freePort } from "./support/ports.js";
+import { LOOPBACK, freePort } from "../scripts/lib/loopback.js";
 import { describeWithTools, queryPrometheus, startPrometheus, startVmagent, waitFor, type PromSeries, type RunningServer, type RunningVmagent } from "./support/tools.js";
 
 /** Rules compressed in time: the same expressions, evaluated every 2 s instead of every minute. */

@@ -28,7 +28,7 @@ import { logqlExpectation, NO_FACTS, promqlExpectation, promqlSeriesNames, runFa
 import { exitCode, formatTable, row } from "../verify/report.js";
 import { resolveTargets } from "../verify/targets.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
-import { freePort, LOOPBACK } from "./support/ports.js";
+import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
 import { renderedPrometheus } from "./support/prometheus-files.js";
 import { describeWithTools, startPrometheus, startVmagent, type RunningServer, type RunningVmagent } from "./support/tools.js";
 

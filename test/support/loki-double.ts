@@ -22,7 +22,7 @@ import { parser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
 import otlpRoot from "@opentelemetry/otlp-transformer/build/src/generated/root.js";
 import { ORG_ATTRIBUTES, promLabel } from "../../components/claude/telemetry.js";
-import { LOOPBACK } from "./ports.js";
+import { LOOPBACK } from "../../scripts/lib/loopback.js";
 
 export interface StoredEntry {
   tsNs: bigint;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
-import { LOOPBACK, freePort } from "./ports.js";
+import { LOOPBACK, freePort, sleep } from "../../scripts/lib/loopback.js";
 
 export type ToolName = "prometheus" | "promtool" | "vmagent";
 
@@ -176,7 +176,6 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Calls `fn` until it returns something other than undefined/false, or throws after `timeoutMs`

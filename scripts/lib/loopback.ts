@@ -1,4 +1,4 @@
-// Free TCP ports on the loopback interface for servers started by tests.
+// Free TCP ports on the loopback interface, for the servers the tests and the benchmark start.
 import { createServer } from "node:net";
 
 export const LOOPBACK = "127.0.0.1";
@@ -23,3 +23,5 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
