@@ -6,7 +6,7 @@
 // Every person-day is generated on its own from (seed, person, day): any window of time can be
 // produced without holding the whole range in memory.
 import { buildModel, Random, type SimPerson, type SimSession } from "../simulator/index.js";
-import { buildPrompt, type SimPrompt } from "../simulator/prompts.js";
+import { spreadPrompts } from "../simulator/model.js";
 import { MAIN_MODEL_WEIGHTS, START_TYPES } from "../simulator/profiles.js";
 
 export const MINUTE_MS = 60_000;
@@ -107,13 +107,7 @@ function buildSession(rng: Random, person: SimPerson, startMs: number, endMs: nu
   const main = rng.weighted(MAIN_MODEL_WEIGHTS);
   const length = endMs - startMs;
   const promptCount = Math.max(1, Math.min(80, Math.round(length / (rng.skewed(USAGE_PROFILE.promptGapMedianMin, 0.5, 1, 30) * MINUTE_MS))));
-  const prompts: SimPrompt[] = [];
-  for (let i = 0; i < promptCount; i++) {
-    // As in the simulator: the first prompt right after start, later ones spread over the session.
-    const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / promptCount) * length);
-    const nextAt = startMs + Math.round(((i + 1) / promptCount) * length);
-    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, main, installation.newer));
-  }
+  const prompts = spreadPrompts(rng, startMs, length, promptCount, main, installation.newer);
   return {
     index: 0,
     id: rng.uuid(),

@@ -164,13 +164,7 @@ function buildSession(rng: Random, person: SimPerson, opts: ResolvedOptions): Om
   const endMs = startMs + length;
   const mainModel: ModelProfile = rng.weighted(MAIN_MODEL_WEIGHTS);
   const promptCount = rng.int(1, 6);
-  const prompts: SimPrompt[] = [];
-  for (let i = 0; i < promptCount; i++) {
-    // The first prompt comes right after start; later ones spread over the session, in order.
-    const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / promptCount) * length);
-    const nextAt = startMs + Math.round(((i + 1) / promptCount) * length);
-    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, mainModel, installation.newer));
-  }
+  const prompts = spreadPrompts(rng, startMs, length, promptCount, mainModel, installation.newer);
   return {
     id: rng.uuid(),
     person,
@@ -208,4 +202,15 @@ export function buildModel(options: SimulationOptions = {}): SimulationModel {
     .sort((a, b) => a.startMs - b.startMs || a.order - b.order)
     .map(({ order: _order, ...s }, index) => ({ ...s, index }));
   return { options: opts, people, sessions };
+}
+
+/** `count` prompts over a session: the first right after start, later ones spread over it, in order. */
+export function spreadPrompts(rng: Random, startMs: number, length: number, count: number, mainModel: ModelProfile, newer: boolean): SimPrompt[] {
+  const prompts: SimPrompt[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / count) * length);
+    const nextAt = startMs + Math.round(((i + 1) / count) * length);
+    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, mainModel, newer));
+  }
+  return prompts;
 }
