@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOOPBACK, freePort, sleep } from "../scripts/lib/loopback.js";
+import { boundChild } from "../scripts/lib/bounded-child.js";
 
 
 export type BenchTool = "prometheus" | "promtool";
@@ -94,37 +95,22 @@ export async function startPrometheus(flags: readonly string[], lifetimeMs: numb
     const port = await freePort();
     const url = `http://${LOOPBACK}:${port}`;
     const child = start("prometheus", [...flags, `--web.listen-address=${LOOPBACK}:${port}`]);
-    let out = "";
-    const keep = (c: Buffer) => (out = (out + c.toString("utf8")).slice(-65536));
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
-    timer.unref();
-    const stop = async () => {
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const hard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-        await exited;
-        clearTimeout(hard);
-      }
-    };
+    const { output, stop } = boundChild(child, lifetimeMs, 20_000);
     // Opening a large TSDB (replaying blocks, building the index cache) takes a while.
     const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
       try {
         const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
         await res.arrayBuffer();
-        if (res.ok) return { url, logs: () => out, stop };
+        if (res.ok) return { url, logs: output, stop };
       } catch {
         // not listening yet
       }
       await sleep(250);
     }
     await stop();
-    lastError = out;
-    if (!/address already in use/i.test(out)) break;
+    lastError = output();
+    if (!/address already in use/i.test(lastError)) break;
   }
   throw new Error(`Prometheus did not become ready:\n${lastError.slice(-4000)}`);
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
 import { LOOPBACK, freePort, sleep } from "../../scripts/lib/loopback.js";
+import { boundChild, type BoundedChild } from "../../scripts/lib/bounded-child.js";
 
 export type ToolName = "prometheus" | "promtool" | "vmagent";
 
@@ -98,40 +99,13 @@ process.once("exit", () => {
 // setpriv asks the kernel to kill the tool if the test process dies without running exit hooks.
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
-interface Launched {
-  child: ChildProcess;
-  /** The last 64 KiB of stdout and stderr. */
-  output(): string;
-  exited: Promise<string>;
-  stop(): Promise<void>;
-}
-
-function launch(bin: string, args: string[], lifetimeMs: number, cwd?: string): Launched {
+function launch(bin: string, args: string[], lifetimeMs: number, cwd?: string): BoundedChild {
   const [cmd, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", bin, ...args]] : [bin, args];
   const child = spawn(cmd, argv, { cwd, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
-  let out = "";
-  const keep = (chunk: Buffer) => {
-    out = (out + chunk.toString("utf8")).slice(-65536);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<string>((resolve) => {
-    child.once("error", (err) => resolve(`spawn error: ${err.message}`));
-    child.once("exit", (code, signal) => resolve(signal ?? `exit code ${code}`));
-  }).finally(() => live.delete(child));
-  const timer = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
-  timer.unref();
-  const stop = async () => {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const hardKill = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(hardKill);
-    }
-  };
-  return { child, output: () => out, exited, stop };
+  const bounded = boundChild(child, lifetimeMs, 5000);
+  void bounded.exited.finally(() => live.delete(child));
+  return bounded;
 }
 
 export interface RunResult {
