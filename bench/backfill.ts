@@ -1,16 +1,12 @@
-// Raw Claude Code series into a TSDB with the real `promtool tsdb create-blocks-from openmetrics`.
-//
-// promtool reads its whole input twice per block (once for the time range, once per block window)
-// and keeps a block's series in memory, so the range is cut into block-aligned windows: one
-// OpenMetrics file per window, written while promtool ingests the previous ones, deleted once its
-// block exists. Memory and disk stay bounded by a window, whatever the number of users or days.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+// Generated Claude Code series into a Prometheus TSDB, window by window in time order. What stores a
+// window is an Ingest: the real Prometheus' own write path (remote-ingest.ts, the default) or
+// `promtool tsdb create-blocks-from openmetrics` (promtool-ingest.ts). Either way, memory stays
+// bounded by a window, whatever the number of users or days.
+import { readdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
-import { METRICS } from "../components/claude/telemetry.js";
-import { OpenMetricsWindowWriter } from "./openmetrics.js";
-import { RECORDED_TAIL_MS, RecordedSeries } from "./recorded.js";
+import { RECORDED_TAIL_MS, RecordedSeries, seriesIncreases } from "./recorded.js";
 import { sessionSeries } from "./series.js";
-import { runTool } from "./tools.js";
+import type { WritableSeries } from "./openmetrics.js";
 import type { SimSession } from "../simulator/index.js";
 import type { SeriesSample, SessionSeries } from "./series.js";
 import { HOUR_MS, SessionCache, sessionsOverlapping, type Organisation } from "./workload.js";
@@ -18,26 +14,48 @@ import { HOUR_MS, SessionCache, sessionsOverlapping, type Organisation } from ".
 /** Prometheus keeps the last 2-3 hours in its head: series alive in a 2 h block approximate active series. */
 export const HEAD_BLOCK_MS = 2 * HOUR_MS;
 
+/** One window's series, raw and recorded, as the backfill produces them. */
+export interface WindowWriter {
+  add(series: WritableSeries): void | Promise<void>;
+  /** Hands the window over; resolves once the next one may be generated (storing may still go on). */
+  close(): Promise<void>;
+}
+
+export interface IngestTotals {
+  /** Bytes handed to the store: OpenMetrics text, or remote-write request bodies. */
+  readonly bytes: number;
+  /** promtool runs, or remote-write requests. */
+  readonly units: number;
+  /** Blocks in the TSDB when ingestion ended (Prometheus keeps the newest hours in its head). */
+  readonly blocks: number;
+  /** Time the store spent: promtool run times, or remote-write request times, summed (they overlap). */
+  readonly storeMs: number;
+  /** CPU the receiving Prometheus used (remote write), when known. */
+  readonly storeCpuMs?: number;
+}
+
+export interface Ingest {
+  readonly method: "remote-write" | "promtool";
+  /** Length of the windows the backfill generates; windows are aligned to it. */
+  readonly windowMs: number;
+  open(index: number, fromMs: number, toMs: number): WindowWriter;
+  /** Resolves once every window is stored; throws the first failure. */
+  finish(): Promise<IngestTotals>;
+}
+
 export interface BackfillOptions {
   readonly org: Organisation;
   readonly startMs: number;
   readonly endMs: number;
-  /** Block length; windows are aligned to it, as Prometheus aligns its blocks. */
-  readonly windowMs: number;
-  /** Prometheus data directory the blocks end up in. */
-  readonly tsdbDir: string;
-  /** Scratch space for the OpenMetrics files and promtool's output. */
-  readonly workDir: string;
   /** Resource attributes the collector lifts onto data points (service.name + labelAttributes). */
   readonly liftKeys: readonly string[];
-  /** promtool runs in flight while the next window is generated. */
-  readonly parallel: number;
   /** Also write the recording rules' series, computed from the same samples (see recorded.ts). */
   readonly recorded: boolean;
   readonly onProgress?: (line: string) => void;
 }
 
-export interface BackfillStats {
+export interface BackfillStats extends IngestTotals {
+  readonly method: Ingest["method"];
   readonly sessions: number;
   readonly sessionHours: number;
   readonly series: number;
@@ -45,18 +63,16 @@ export interface BackfillStats {
   /** Recorded series and samples written beside the raw ones (0 unless `recorded`). */
   readonly recordedSeries: number;
   readonly recordedSamples: number;
-  readonly openMetricsBytes: number;
   readonly windows: number;
-  readonly blocks: number;
   /** Series with samples in each 2 h head-block range: the busiest, and the mean over working hours. */
   readonly headSeriesMax: number;
   /** Start of the 2 h range with the most series (a busy time to evaluate the rules at). */
   readonly busiestHeadMs: number;
   readonly headSeriesMeanBusy: number;
-  /** Time spent generating and writing text (including waits for a free promtool slot). */
+  /** Time spent generating and encoding (including waits for the store). */
   readonly generateMs: number;
-  /** promtool run times, summed (runs overlap). */
-  readonly promtoolMs: number;
+  /** CPU this process used for it. */
+  readonly generateCpuMs: number;
   readonly wallMs: number;
 }
 
@@ -78,28 +94,41 @@ export function dirBytes(dir: string): number {
   return total;
 }
 
-/** Moves every block (a directory with meta.json) from `from` into the TSDB directory. */
-export function moveBlocks(from: string, tsdbDir: string): number {
-  let n = 0;
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const src = path.join(from, entry.name);
-    try {
-      statSync(path.join(src, "meta.json"));
-    } catch {
-      continue;
-    }
-    renameSync(src, path.join(tsdbDir, entry.name));
-    n++;
-  }
-  return n;
+/** Directories of `dir` that are TSDB blocks (they hold a meta.json). */
+export function blockDirs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name))
+    .filter((p) => {
+      try {
+        return statSync(path.join(p, "meta.json")).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
-export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
+/** Moves every block from `from` into the TSDB directory. */
+export function moveBlocks(from: string, tsdbDir: string): number {
+  const blocks = blockDirs(from);
+  for (const src of blocks) renameSync(src, path.join(tsdbDir, path.basename(src)));
+  return blocks.length;
+}
+
+/** Lets timers and sockets run (remote-write requests in flight) during long stretches of generation. */
+function breather(everyMs = 20): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < everyMs) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+export async function backfillRaw(o: BackfillOptions, ingest: Ingest): Promise<BackfillStats> {
   const started = Date.now();
-  mkdirSync(o.tsdbDir, { recursive: true });
-  mkdirSync(o.workDir, { recursive: true });
-  const cuts = windows(o.startMs, o.endMs, o.windowMs);
+  const cpuStart = process.cpuUsage();
+  const cuts = windows(o.startMs, o.endMs, ingest.windowMs);
   const head = new Map<number, number>();
   let sessions = 0;
   let sessionMs = 0;
@@ -107,24 +136,22 @@ export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
   let samples = 0;
   const recordedKeys = new Set<string>();
   let recordedSamples = 0;
-  let bytes = 0;
   let generateMs = 0;
-  let promtoolMs = 0;
-  let blocks = 0;
-  const inFlight = new Set<Promise<void>>();
+  const breathe = breather();
   // Sessions and their series that reach into the next window are kept, not generated twice.
   const cache = new SessionCache(o.org);
   let seriesCache = new Map<SimSession, SessionSeries[]>();
-  let failure: Error | undefined;
+  // Their per-minute increases too (what the recorded series are summed from).
+  let increases = new Map<SessionSeries, readonly SeriesSample[]>();
 
   for (const [i, w] of cuts.entries()) {
     const genStart = Date.now();
-    const file = path.join(o.workDir, `window-${i}.om`);
-    const writer = new OpenMetricsWindowWriter(file, w.fromMs, w.toMs, METRICS.tokens.prometheus);
+    const writer = ingest.open(i, w.fromMs, w.toMs);
     const recorded = o.recorded ? new RecordedSeries(w.fromMs, w.toMs) : undefined;
     // Sessions that ended shortly before the window still feed its recorded series.
     const tail = recorded ? RECORDED_TAIL_MS : 0;
     const nextSeries = new Map<SimSession, SessionSeries[]>();
+    const nextIncreases = new Map<SessionSeries, readonly SeriesSample[]>();
     for (const session of sessionsOverlapping(o.org, w.fromMs - tail, w.toMs, cache)) {
       // Telemetry starts with the range: sessions begun earlier are not part of it.
       if (session.startMs < o.startMs) continue;
@@ -134,10 +161,15 @@ export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
         sessionMs += Math.min(session.endMs, o.endMs) - session.startMs;
       }
       const ofSession = seriesCache.get(session) ?? sessionSeries(session, o.liftKeys);
-      if (session.endMs + tail >= w.toMs) nextSeries.set(session, ofSession);
+      const carried = session.endMs + tail >= w.toMs;
+      if (carried) nextSeries.set(session, ofSession);
       for (const s of ofSession) {
         await writer.add(s);
-        recorded?.add(s);
+        if (recorded && RecordedSeries.reads(s.name)) {
+          const inc = increases.get(s) ?? seriesIncreases(s.samples);
+          if (carried) nextIncreases.set(s, inc);
+          recorded.add(s, inc);
+        }
         if (!own) continue;
         let n = 0;
         while (n < s.samples.length && (s.samples[n] as SeriesSample).t < o.endMs) n++;
@@ -148,6 +180,7 @@ export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
         const last = (s.samples[n - 1] as SeriesSample).t;
         for (let b = Math.floor(first / HEAD_BLOCK_MS); b <= Math.floor(last / HEAD_BLOCK_MS); b++) head.set(b, (head.get(b) ?? 0) + 1);
       }
+      await breathe();
     }
     for (const r of recorded?.series() ?? []) {
       await writer.add(r);
@@ -155,30 +188,14 @@ export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
       recordedKeys.add(`${r.name}${JSON.stringify(r.labels)}`);
     }
     seriesCache = nextSeries;
+    increases = nextIncreases;
     cache.forgetBefore(w.toMs - tail);
-    const stats = await writer.finish();
-    bytes += stats.bytes;
+    await writer.close();
     generateMs += Date.now() - genStart;
-    if (failure) throw failure;
-
-    const out = path.join(o.workDir, `blocks-${i}`);
-    const job = runTool("promtool", ["tsdb", "create-blocks-from", "openmetrics", "--quiet", `--max-block-duration=${o.windowMs / HOUR_MS}h`, file, out], 60 * 60_000)
-      .then((r) => {
-        promtoolMs += r.ms;
-        blocks += moveBlocks(out, o.tsdbDir);
-        o.onProgress?.(`window ${i + 1}/${cuts.length}: ${stats.samples} samples, ${(stats.bytes / 1e6).toFixed(0)} MB OpenMetrics, promtool ${(r.ms / 1000).toFixed(1)} s`);
-      })
-      .catch((e: Error) => void (failure ??= e))
-      .finally(() => {
-        rmSync(file, { force: true });
-        rmSync(out, { recursive: true, force: true });
-        inFlight.delete(job);
-      });
-    inFlight.add(job);
-    while (inFlight.size >= o.parallel) await Promise.race(inFlight);
+    o.onProgress?.(`window ${i + 1}/${cuts.length} generated (${new Date(w.fromMs).toISOString().slice(0, 16)}Z)`);
   }
-  await Promise.all(inFlight);
-  if (failure) throw failure;
+  const totals = await ingest.finish();
+  const cpu = process.cpuUsage(cpuStart);
 
   const headCounts = [...head.values()];
   const max = Math.max(0, ...headCounts);
@@ -186,20 +203,20 @@ export async function backfillRaw(o: BackfillOptions): Promise<BackfillStats> {
   // "Busy" blocks: those with at least a quarter of the peak, i.e. working hours somewhere.
   const busy = headCounts.filter((c) => c >= max / 4);
   return {
+    method: ingest.method,
+    ...totals,
     sessions,
     sessionHours: sessionMs / HOUR_MS,
     series,
     samples,
     recordedSeries: recordedKeys.size,
     recordedSamples,
-    openMetricsBytes: bytes,
     windows: cuts.length,
-    blocks,
     headSeriesMax: max,
     busiestHeadMs: busiest * HEAD_BLOCK_MS,
     headSeriesMeanBusy: busy.length ? busy.reduce((a, b) => a + b, 0) / busy.length : 0,
     generateMs,
-    promtoolMs,
+    generateCpuMs: (cpu.user + cpu.system) / 1000,
     wallMs: Date.now() - started,
   };
 }

@@ -1,12 +1,12 @@
 // What the busiest hours cost a live Prometheus in memory. Backfilled blocks are read from disk on
 // demand; a running Prometheus keeps every series of the last 2-3 hours in its in-memory head, and
 // that is what sizes its memory. The probe remote-writes the busiest 2 h of the generated raw series
-// (in time order, 10-minute slices) into a fresh, empty Prometheus and reads its own memory figures.
+// (in time order, as the backfill does) into a fresh, empty Prometheus and reads its own memory figures.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { encodeLabels, encodeTimeSeries, remoteWrite } from "./remote-write.js";
+import { RemoteWriteIngest } from "./remote-ingest.js";
 import { selfMetric } from "./server.js";
-import { sessionSeries, type SeriesSample } from "./series.js";
+import { sessionSeries } from "./series.js";
 import { startPrometheus } from "./tools.js";
 import { sleep } from "../scripts/lib/loopback.js";
 import { sessionsOverlapping, type Organisation } from "./workload.js";
@@ -24,22 +24,9 @@ export interface HeadProbe {
   readonly rssAfterBytes: number;
 }
 
-const SLICE_MS = 10 * 60_000;
-const MAX_REQUEST_BYTES = 8 << 20;
-
 export async function probeHead(org: Organisation, liftKeys: readonly string[], fromMs: number, toMs: number, workDir: string): Promise<HeadProbe> {
   const dir = path.join(workDir, "head-probe");
   mkdirSync(dir, { recursive: true });
-  const series: { labels: Buffer; samples: SeriesSample[] }[] = [];
-  let samples = 0;
-  for (const session of sessionsOverlapping(org, fromMs, toMs)) {
-    for (const s of sessionSeries(session, liftKeys)) {
-      const inRange = s.samples.filter((x) => x.t >= fromMs && x.t < toMs);
-      if (inRange.length === 0) continue;
-      series.push({ labels: encodeLabels(s.name, s.labels), samples: inRange });
-      samples += inRange.length;
-    }
-  }
   const config = path.join(dir, "prometheus.yml");
   writeFileSync(config, "global:\n  evaluation_interval: 1m\n");
   const server = await startPrometheus(
@@ -51,30 +38,19 @@ export async function probeHead(org: Organisation, liftKeys: readonly string[], 
     const heapBeforeBytes = await selfMetric(server.url, "go_memstats_heap_inuse_bytes");
     const rssBeforeBytes = await selfMetric(server.url, "process_resident_memory_bytes");
     const started = Date.now();
-    for (let slice = fromMs; slice < toMs; slice += SLICE_MS) {
-      let batch: Buffer[] = [];
-      let size = 0;
-      for (const s of series) {
-        const mine = s.samples.filter((x) => x.t >= slice && x.t < slice + SLICE_MS);
-        if (mine.length === 0) continue;
-        const ts = encodeTimeSeries(s.labels, mine);
-        batch.push(ts);
-        size += ts.length;
-        if (size >= MAX_REQUEST_BYTES) {
-          await remoteWrite(server.url, batch);
-          batch = [];
-          size = 0;
-        }
-      }
-      if (batch.length > 0) await remoteWrite(server.url, batch);
-    }
+    // Every series alive in the range, sessions begun earlier included: that is what a live head holds.
+    const ingest = new RemoteWriteIngest({ url: server.url, windowMs: toMs - fromMs, checkAppended: true });
+    const window = ingest.open(0, fromMs, toMs);
+    for (const session of sessionsOverlapping(org, fromMs, toMs)) for (const s of sessionSeries(session, liftKeys)) window.add(s);
+    await window.close();
+    await ingest.finish();
     const ingestMs = Date.now() - started;
     await sleep(5000); // let the collector of the Go runtime catch up with the decoding garbage
     return {
       fromMs,
       toMs,
       headSeries: await selfMetric(server.url, "prometheus_tsdb_head_series"),
-      samples,
+      samples: ingest.samples,
       ingestMs,
       heapBeforeBytes,
       heapAfterBytes: await selfMetric(server.url, "go_memstats_heap_inuse_bytes"),

@@ -6,6 +6,9 @@ export class UsageError extends Error {}
 export const RULES_MODES = ["direct", "promtool", "none"] as const;
 export type RulesMode = (typeof RULES_MODES)[number];
 
+export const INGEST_METHODS = ["remote-write", "promtool"] as const;
+export type IngestMethod = (typeof INGEST_METHODS)[number];
+
 export interface BenchOptions {
   readonly help: boolean;
   readonly users: number;
@@ -18,9 +21,11 @@ export interface BenchOptions {
   readonly json: boolean;
   /** Timed runs per query (after one warm-up run). */
   readonly reps: number;
+  /** How the generated series get into the TSDB: remote-written into a running Prometheus, or promtool. */
+  readonly ingest: IngestMethod;
   /**
-   * Length of the windows backfilled one at a time, in hours (a Prometheus block range: 2, 6 or 18).
-   * Prometheus compacts shorter blocks into 18 h ones, as a 15d-retention server does.
+   * With promtool: length of the windows backfilled one at a time, in hours (a Prometheus block
+   * range: 2, 6 or 18). Prometheus compacts shorter blocks into 18 h ones, as a 15d-retention server does.
    */
   readonly blockHours: number;
   /** Child processes working side by side (promtool runs). */
@@ -34,17 +39,21 @@ export interface BenchOptions {
   readonly headProbe: boolean;
 }
 
-export const USAGE = `Load benchmark: Claude Code-shaped series for many developers, backfilled into a real
-Prometheus TSDB with promtool; measures series, samples, disk use and dashboard query latency.
+export const USAGE = `Load benchmark: Claude Code-shaped series for many developers, written into a real
+Prometheus; measures series, samples, disk use, memory and dashboard query latency.
 
 Usage: npm run bench -- [options]
 
   --users N         developers (default 1000)
   --days D          days of telemetry, ending now (default 7)
   --seed N          PRNG seed (default 42)
-  --reps N          timed runs per query after one warm-up (default 5; fewer for a query once
-                    its runs take 5 s in all)
-  --block-hours H   hours of data backfilled per promtool run: 2, 6 or 18 (default: 18 up to
+  --reps N          timed runs per query after one warm-up (default 2; fewer for a query once
+                    its runs take 3 s in all; whole-dashboard loads and rule evaluations get
+                    half as many, at least one)
+  --ingest METHOD   how the series reach the TSDB: remote-write (default: pushed in time order
+                    into a running Prometheus, which cuts and compacts its own blocks) or
+                    promtool (promtool tsdb create-blocks-from openmetrics; several times slower)
+  --block-hours H   with --ingest promtool: hours of data per promtool run: 2, 6 or 18 (default: 18 up to
                     1,250 developers, then 6, then 2, so one window's text stays near 4 GB);
                     Prometheus compacts the blocks to 18 h, as a 15d-retention server does
   --parallel N      promtool processes side by side (default 2)
@@ -84,6 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         days: { type: "string" },
         seed: { type: "string" },
         reps: { type: "string" },
+        ingest: { type: "string" },
         "block-hours": { type: "string" },
         parallel: { type: "string" },
         rules: { type: "string" },
@@ -102,6 +112,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (![2, 6, 18].includes(blockHours)) throw new UsageError(`--block-hours must be 2, 6 or 18 (got ${blockHours})`);
   const rules = (v.rules ?? "direct") as RulesMode;
   if (!RULES_MODES.includes(rules)) throw new UsageError(`--rules must be one of ${RULES_MODES.join(", ")} (got "${v.rules}")`);
+  const ingest = (v.ingest ?? "remote-write") as IngestMethod;
+  if (!INGEST_METHODS.includes(ingest)) throw new UsageError(`--ingest must be one of ${INGEST_METHODS.join(", ")} (got "${v.ingest}")`);
+  if (v["block-hours"] !== undefined && ingest !== "promtool") throw new UsageError("--block-hours applies to --ingest promtool only");
   const queriesOnly = v["queries-only"] === true;
   if (queriesOnly && !v.keep) throw new UsageError("--queries-only needs --keep DIR (the folder of an earlier run)");
   return {
@@ -109,7 +122,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     users,
     days: positiveInt("days", v.days, 7),
     seed: positiveInt("seed", v.seed, 42, 0),
-    reps: positiveInt("reps", v.reps, 5),
+    reps: positiveInt("reps", v.reps, 2),
+    ingest,
     blockHours,
     parallel: positiveInt("parallel", v.parallel, 2),
     rules,

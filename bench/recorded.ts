@@ -28,6 +28,7 @@ const LOOKBACK_DELTA_MS = 5 * 60_000;
 const INTERVAL_MS = durationMs(DEFAULT_RECORDING_OPTIONS.interval);
 const ROLLUP_MS = durationMs(DEFAULT_RECORDING_OPTIONS.rollupInterval);
 const SESSION_METRIC = METRICS.session.prometheus;
+const COUNTERS = Object.values(RECORDED_COUNTERS);
 
 export interface RecordedOutput {
   readonly name: string;
@@ -111,11 +112,17 @@ export class RecordedSeries {
     points.set(t, prev === undefined ? v : combine(prev, v));
   }
 
-  add(series: SessionSeries): void {
-    const counters = Object.values(RECORDED_COUNTERS).filter((c) => c.source === series.name);
+  /** Whether add() records anything for series of this name. */
+  static reads(name: string): boolean {
+    return name === SESSION_METRIC || COUNTERS.some((c) => c.source === name);
+  }
+
+  /** `increases`: seriesIncreases(series.samples), when the caller has them already. */
+  add(series: SessionSeries, increases?: readonly SeriesSample[]): void {
+    const counters = COUNTERS.filter((c) => c.source === series.name);
     if (counters.length === 0 && series.name !== SESSION_METRIC) return;
     const labels = withUser(series.labels);
-    const increases = seriesIncreases(series.samples);
+    increases ??= seriesIncreases(series.samples);
     const add = (a: number, b: number) => a + b;
     for (const c of counters) {
       if (increases.length === 0) continue;

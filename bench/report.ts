@@ -6,7 +6,7 @@ import type { RulesMode } from "./options.js";
 import type { RulesBackfillStats } from "./server.js";
 
 export interface BenchResult {
-  readonly options: { readonly users: number; readonly days: number; readonly seed: number; readonly blockHours: number };
+  readonly options: { readonly users: number; readonly days: number; readonly seed: number; readonly ingest?: "remote-write" | "promtool"; readonly blockHours: number };
   readonly machine: { readonly cpus: number; readonly memoryGiB: number; readonly prometheus: string };
   readonly range: { readonly start: string; readonly end: string };
   readonly profile: Readonly<Record<string, unknown>>;
@@ -15,7 +15,7 @@ export interface BenchResult {
   readonly rulesBackfill?: RulesBackfillStats;
   readonly head?: HeadProbe;
   readonly tsdb: {
-    /** Blocks as `promtool … openmetrics` wrote them (raw series, plus recorded ones with --rules direct). */
+    /** The TSDB once the series were written (raw series, plus recorded ones with --rules direct). */
     readonly backfilledBytes: number;
     /** Everything at the end, once Prometheus compacted any overlapping blocks (--rules promtool). */
     readonly finalBytes: number;
@@ -100,7 +100,9 @@ export function formatReport(r: BenchResult): string {
   const o = r.options;
   const out: string[] = [];
   out.push(`Claude Code load benchmark: ${num(o.users)} developers x ${o.days} days (seed ${o.seed}), ${r.machine.prometheus}, ${r.machine.cpus} CPUs, ${num(r.machine.memoryGiB)} GiB`);
-  out.push(`data range ${r.range.start} .. ${r.range.end}, ${o.blockHours}h blocks`);
+  const promtool = w.method === "promtool";
+  const how = promtool ? `backfilled with promtool in ${o.blockHours}h blocks` : "remote-written in time order; Prometheus cut and compacted its blocks";
+  out.push(`data range ${r.range.start} .. ${r.range.end}, ${how}`);
   out.push("");
   out.push("Workload");
   out.push(`  sessions             ${num(w.sessions)} (${num(d.sessionsPerDeveloperDay, 2)} per developer-day, ${num(w.sessionHours / Math.max(1, w.sessions), 2)} h each on average)`);
@@ -108,11 +110,12 @@ export function formatReport(r: BenchResult): string {
   out.push(`  samples              ${num(w.samples)} (${num(d.samplesPerDeveloperDay)} per developer-day, one per live series per minute)`);
   out.push(`  active series        ${num(w.headSeriesMax)} in the busiest 2 h head range = ${num(d.activeSeriesPerDeveloper, 1)} per developer (${num(w.headSeriesMeanBusy)} on average in busy hours)`);
   if (w.recordedSamples > 0) out.push(`  recorded series      ${num(w.recordedSeries)} with ${num(w.recordedSamples)} samples (recording rules, computed beside the raw samples)`);
-  out.push(`  OpenMetrics text     ${bytes(w.openMetricsBytes)} in ${w.windows} windows`);
+  if (promtool) out.push(`  OpenMetrics text     ${bytes(w.bytes)} in ${w.windows} windows`);
+  else out.push(`  remote write         ${bytes(w.bytes)} in ${num(w.units)} requests (${num(w.bytes / Math.max(1, w.samples + w.recordedSamples), 1)} bytes per sample)`);
   out.push("");
   out.push(`TSDB on disk (${r.rules === "none" ? "raw series only" : "raw and recorded series"})`);
   out.push(`  total                ${bytes(r.tsdb.finalBytes)} = ${bytes(d.bytesPerDeveloperDay)} per developer-day, ${num(d.bytesPerSample, 2)} bytes per sample`);
-  if (Math.abs(r.tsdb.finalBytes - r.tsdb.backfilledBytes) > 0.02 * r.tsdb.backfilledBytes) out.push(`  as backfilled        ${bytes(r.tsdb.backfilledBytes)} (before Prometheus compacted the rule blocks in)`);
+  if (Math.abs(r.tsdb.finalBytes - r.tsdb.backfilledBytes) > 0.02 * r.tsdb.backfilledBytes) out.push(`  as written           ${bytes(r.tsdb.backfilledBytes)} (before Prometheus compacted its blocks)`);
   const h = r.head;
   if (h && d.headHeapBytesPerSeries !== undefined && d.headHeapBytesPerDeveloper !== undefined) {
     out.push("");
@@ -123,7 +126,10 @@ export function formatReport(r: BenchResult): string {
   }
   out.push("");
   out.push("Time");
-  out.push(`  generate + backfill  ${seconds(w.wallMs)} wall (generating ${seconds(w.generateMs)}, promtool ${seconds(w.promtoolMs)} summed over runs)`);
+  const store = promtool ? `promtool ${seconds(w.storeMs)} summed over runs` : `remote-write requests ${seconds(w.storeMs)} summed`;
+  out.push(`  generate + ingest    ${seconds(w.wallMs)} wall (generating ${seconds(w.generateMs)}, ${store})`);
+  const cpu = w.storeCpuMs !== undefined ? `, Prometheus ${seconds(w.storeCpuMs)}` : "";
+  if (w.generateCpuMs !== undefined) out.push(`  CPU while ingesting  generator ${seconds(w.generateCpuMs)}${cpu}`);
   const rb = r.rulesBackfill;
   if (rb) out.push(`  rules backfill       ${seconds(rb.ms)} (promtool: ${rb.rules} recording rules in ${rb.passes} passes, ${rb.blocks} blocks)`);
   out.push(`  compaction wait      ${seconds(r.tsdb.compactionWaitMs)}`);

@@ -9,7 +9,7 @@
 //     from service.namespace/service.name, `instance` from service.instance.id (Claude Code sets
 //     none), no other resource attribute (resource_to_telemetry_conversion off) and no scope labels.
 import { METRICS, promLabel, type MetricKey } from "../components/claude/telemetry.js";
-import { resourceAttributes, sessionRecords, type Attributes, type SimSession } from "../simulator/index.js";
+import { commonAttributes, resourceAttributes, sessionRecords, type Attributes, type MetricRecord, type SimSession } from "../simulator/index.js";
 
 export const EXPORT_INTERVAL_MS = 60_000;
 
@@ -70,11 +70,39 @@ export function exportTimes(startMs: number, endMs: number, intervalMs = EXPORT_
   return times;
 }
 
-/** Records of one series carry the same keys in the same order (they are built by the same code). */
-function seriesKey(metric: MetricKey, attributes: Attributes): string {
+/** A metric's own attributes come in the same key order on every record of its series. */
+function seriesKey(metric: MetricKey, own: Attributes): string {
   let key: string = metric;
-  for (const k in attributes) key += `\u0000${k}\u0001${attributes[k]}`;
+  for (const k in own) key += `\u0000${k}\u0001${own[k]}`;
   return key;
+}
+
+const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * The labels of a data point with the session's common attributes and `own` on top, from the
+ * session's labels (`base`, sorted) merged with those of `own`; undefined when a label of `own`
+ * would collide with one of the base (the general pipelineLabels then decides).
+ */
+function withOwnLabels(base: readonly (readonly [string, string])[], baseNames: ReadonlySet<string>, own: Attributes): (readonly [string, string])[] | undefined {
+  const extra: [string, string][] = [];
+  for (const k in own) {
+    const name = labelName(k);
+    if (baseNames.has(name)) return undefined;
+    extra.push([name, String(own[k])]);
+  }
+  extra.sort(byName);
+  for (let i = 1; i < extra.length; i++) if ((extra[i] as [string, string])[0] === (extra[i - 1] as [string, string])[0]) return undefined;
+  const out: (readonly [string, string])[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < base.length || j < extra.length) {
+    const a = base[i];
+    const b = extra[j];
+    if (a && (!b || a[0] < b[0])) (out.push(a), i++); // the session's own pair objects, shared by its series
+    else (out.push(b as [string, string]), j++);
+  }
+  return out;
 }
 
 /**
@@ -83,27 +111,36 @@ function seriesKey(metric: MetricKey, attributes: Attributes): string {
  */
 export function sessionSeries(session: SimSession, liftKeys: readonly string[], intervalMs = EXPORT_INTERVAL_MS): SessionSeries[] {
   const resource = resourceAttributes(session);
-  const grouped = new Map<string, { metric: MetricKey; attributes: Attributes; adds: { t: number; v: number }[] }>();
+  // Labels every series of the session shares, worked out once.
+  const base = pipelineLabels(resource, commonAttributes(session), liftKeys);
+  const baseNames = new Set(base.map(([k]) => k));
+  const grouped = new Map<string, { metric: MetricKey; record: MetricRecord; own: Attributes; times: number[]; values: number[] }>();
   let lastRecordMs = session.endMs;
-  for (const r of sessionRecords(session)) {
+  for (const r of sessionRecords(session, undefined, "metrics")) {
     if (r.kind !== "metric") continue;
     lastRecordMs = Math.max(lastRecordMs, r.atMs);
-    const key = seriesKey(r.metric, r.attributes);
+    const key = seriesKey(r.metric, r.own);
     let g = grouped.get(key);
-    if (!g) grouped.set(key, (g = { metric: r.metric, attributes: r.attributes, adds: [] }));
-    g.adds.push({ t: r.atMs, v: r.value });
+    if (!g) grouped.set(key, (g = { metric: r.metric, record: r, own: r.own, times: [], values: [] }));
+    g.times.push(r.atMs);
+    g.values.push(r.value);
   }
   const ticks = exportTimes(session.startMs, Math.ceil(lastRecordMs / 1000) * 1000, intervalMs);
   const out: SessionSeries[] = [];
   for (const g of grouped.values()) {
     const samples: SeriesSample[] = [];
+    const first = g.times[0] as number;
+    let k = 0;
+    while ((ticks[k] as number) < first) k++; // the last tick is at or after every record
     let sum = 0;
     let i = 0;
-    for (const t of ticks) {
-      while (i < g.adds.length && (g.adds[i] as { t: number }).t <= t) sum += (g.adds[i++] as { v: number }).v;
-      if (i > 0) samples.push({ t, v: sum });
+    for (; k < ticks.length; k++) {
+      const t = ticks[k] as number;
+      while (i < g.times.length && (g.times[i] as number) <= t) sum += g.values[i++] as number;
+      samples.push({ t, v: sum });
     }
-    out.push({ metric: g.metric, name: METRICS[g.metric].prometheus, labels: pipelineLabels(resource, g.attributes, liftKeys), samples });
+    const labels = withOwnLabels(base, baseNames, g.own) ?? pipelineLabels(resource, g.record.attributes, liftKeys);
+    out.push({ metric: g.metric, name: METRICS[g.metric].prometheus, labels, samples });
   }
   return out;
 }

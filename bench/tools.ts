@@ -88,13 +88,17 @@ export interface PrometheusServer {
   stop(): Promise<void>;
 }
 
-/** Starts Prometheus on 127.0.0.1 with the given flags (config, TSDB path, …) and waits until it is ready. */
-export async function startPrometheus(flags: readonly string[], lifetimeMs: number, readyTimeoutMs = 300_000): Promise<PrometheusServer> {
+/**
+ * Starts Prometheus on 127.0.0.1 with the given flags (config, TSDB path, …) and waits until it is
+ * ready. Flags may depend on the address it listens on (host:port), e.g. a config that scrapes itself.
+ */
+export async function startPrometheus(flags: readonly string[] | ((listen: string) => readonly string[]), lifetimeMs: number, readyTimeoutMs = 300_000): Promise<PrometheusServer> {
   let lastError = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://${LOOPBACK}:${port}`;
-    const child = start("prometheus", [...flags, `--web.listen-address=${LOOPBACK}:${port}`]);
+    const listen = `${LOOPBACK}:${port}`;
+    const child = start("prometheus", [...(typeof flags === "function" ? flags(listen) : flags), `--web.listen-address=${listen}`]);
     const { output, stop } = boundChild(child, lifetimeMs, 20_000);
     // Opening a large TSDB (replaying blocks, building the index cache) takes a while.
     const deadline = Date.now() + readyTimeoutMs;

@@ -122,7 +122,7 @@ function buildSession(rng: Random, person: SimPerson, startMs: number, endMs: nu
 
 /** Person-days already generated, so consecutive windows do not build the same sessions again. */
 export class SessionCache {
-  private readonly days = new Map<string, { lastMs: number; sessions: SimSession[] }>();
+  private readonly days = new Map<string, { localDay: number; lastMs: number; sessions: SimSession[] }>();
 
   constructor(private readonly org: Organisation) {}
 
@@ -131,15 +131,24 @@ export class SessionCache {
     let hit = this.days.get(key);
     if (!hit) {
       const sessions = personDaySessions(this.org, person, localDay);
-      hit = { lastMs: Math.max(-Infinity, ...sessions.map((s) => s.endMs)), sessions };
+      hit = { localDay, lastMs: Math.max(-Infinity, ...sessions.map((s) => s.endMs)), sessions };
       this.days.set(key, hit);
     }
     return hit.sessions;
   }
 
-  /** Forgets person-days whose sessions all ended before `ms`. */
+  /**
+   * Forgets the sessions of person-days that all ended before `ms`. The day itself is remembered
+   * as empty while a later window can still ask for it (windows look back MAX_SESSION_MS and more),
+   * so it is never generated again.
+   */
   forgetBefore(ms: number): void {
-    for (const [key, day] of this.days) if (day.lastMs < ms) this.days.delete(key);
+    const oldest = Math.floor((ms - MAX_SESSION_MS) / DAY_MS) - 2;
+    for (const [key, day] of this.days) {
+      if (day.lastMs >= ms) continue;
+      if (day.localDay < oldest) this.days.delete(key);
+      else if (day.sessions.length > 0) day.sessions = [];
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export interface MetricRecord {
   readonly value: number;
   /** Standard, org and metric attributes together, as on the wire. */
   readonly attributes: Attributes;
+  /** The metric's own attributes: within a session, they alone tell its series apart. */
+  readonly own: Attributes;
 }
 
 export interface EventRecord {
@@ -42,13 +44,34 @@ export interface EventRecord {
 
 export type SignalRecord = MetricRecord | EventRecord;
 
+/** A metric record whose full attribute set is put together when first read (many readers need only `own`). */
+class LazyMetricRecord implements MetricRecord {
+  readonly kind = "metric";
+  private full: Attributes | undefined;
+
+  constructor(
+    readonly atMs: number,
+    readonly metric: MetricKey,
+    readonly value: number,
+    private readonly common: Attributes,
+    readonly own: Attributes,
+  ) {}
+
+  get attributes(): Attributes {
+    return (this.full ??= { ...this.common, ...this.own });
+  }
+}
+
 type Maybe<K extends string> = Partial<Record<K, AttributeValue | undefined>>;
 type MetricAttrs<K extends MetricKey> = Maybe<Extract<keyof (typeof METRICS)[K]["attributes"], string>>;
 type EventAttrs<K extends EventKey> = Maybe<(typeof EVENTS)[K]["attributes"][number]>;
 
 function defined(attrs: Record<string, AttributeValue | undefined>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) out[k] = v;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) out[k] = v;
+  }
   return out;
 }
 
@@ -105,15 +128,21 @@ function costAttributes(r: SimRequest): MetricAttrs<"cost"> {
   };
 }
 
-/** Every signal of the session in time order, with `event.sequence` numbered as sent. */
-export function sessionRecords(session: SimSession, marker?: string): SignalRecord[] {
+/**
+ * Every signal of the session in time order, with `event.sequence` numbered as sent; with
+ * `only: "metrics"`, just the metric records (what a metrics backend sees, built faster).
+ */
+export function sessionRecords(session: SimSession, marker?: string, only?: "metrics"): SignalRecord[] {
   const common = commonAttributes(session, marker);
   const newer = session.installation.newer;
-  type Draft = { atMs: number; metric?: MetricKey; value?: number; event?: EventKey; attributes: Record<string, AttributeValue> };
+  type Draft = { atMs: number; metric?: MetricKey; value?: number; event?: EventKey; attributes: Attributes };
   const drafts: Draft[] = [];
-  const metric = <K extends MetricKey>(atMs: number, key: K, value: number, attrs: MetricAttrs<K>) =>
-    drafts.push({ atMs, metric: key, value, attributes: { ...common, ...defined(attrs) } });
-  const event = <K extends EventKey>(atMs: number, key: K, attrs: EventAttrs<K>) => drafts.push({ atMs, event: key, attributes: defined(attrs) });
+  const metric = <K extends MetricKey>(atMs: number, key: K, value: number, attrs: MetricAttrs<K>) => {
+    drafts.push({ atMs, metric: key, value, attributes: defined(attrs) });
+  };
+  const event = <K extends EventKey>(atMs: number, key: K, attrs: EventAttrs<K>) => {
+    if (only !== "metrics") drafts.push({ atMs, event: key, attributes: defined(attrs) });
+  };
 
   metric(session.startMs, "session", 1, { start_type: newer ? session.startType : undefined });
   for (const prompt of session.prompts) {
@@ -154,7 +183,7 @@ export function sessionRecords(session: SimSession, marker?: string): SignalReco
   drafts.sort((a, b) => a.atMs - b.atMs); // stable: same-time records keep their causal order
   let sequence = 0;
   return drafts.map((d): SignalRecord => {
-    if (d.metric) return { kind: "metric", atMs: d.atMs, metric: d.metric, value: d.value ?? 0, attributes: d.attributes };
+    if (d.metric) return new LazyMetricRecord(d.atMs, d.metric, d.value ?? 0, common, d.attributes);
     const key = d.event as EventKey;
     const attributes = {
       ...common,

@@ -1,7 +1,8 @@
-// The load benchmark's own parts: percentiles, OpenMetrics text, the series a session leaves in
-// Prometheus (labels as the collector writes them), the recorded series computed beside them, and,
-// with the real tools, that promtool ingests the text and that the recorded series equal what
-// `promtool tsdb create-blocks-from rules` makes from the project's rules.
+// The load benchmark's own parts: percentiles, OpenMetrics text, the remote-write encoding, the series
+// a session leaves in Prometheus (labels as the collector writes them), the recorded series computed
+// beside them, and, with the real tools: that promtool ingests the text, that a real Prometheus takes
+// the remote-write ingest without refusing or losing a sample and holds the same data, and that the
+// recorded series equal what `promtool tsdb create-blocks-from rules` makes from the project's rules.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,16 +10,19 @@ import { afterAll, describe, expect, it } from "vitest";
 import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
 import { RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { parseSettings } from "../components/settings.js";
-import { backfillRaw, windows } from "../bench/backfill.js";
+import { backfillRaw, blockDirs, windows } from "../bench/backfill.js";
 import { percentile, summarize } from "../bench/measure.js";
 import { escapeLabelValue, formatTimestamp, formatValue, openMetricsText, typeLine } from "../bench/openmetrics.js";
 import { parseBenchArgs, UsageError } from "../bench/options.js";
 import { graphStepMs } from "../bench/queries.js";
 import { RecordedSeries, seriesIncreases, withUser } from "../bench/recorded.js";
-import { encodeLabels, encodeSample, remoteWrite, snappyLiteral, encodeTimeSeries } from "../bench/remote-write.js";
+import { PromtoolIngest } from "../bench/promtool-ingest.js";
+import { laneOf, RemoteWriteIngest } from "../bench/remote-ingest.js";
+import { encodeLabels, remoteWrite, varintLength, WriteRequestBuilder } from "../bench/remote-write.js";
 import { backfillPasses, recordingGroups, splitPass } from "../bench/rules.js";
 import { exportTimes, pipelineLabels, sessionSeries, type SessionSeries } from "../bench/series.js";
-import { backfillRules, startQueryServer } from "../bench/server.js";
+import { resourceAttributes, sessionRecords } from "../simulator/index.js";
+import { backfillRules, INGEST_BLOCK_HOURS, selfMetric, startIngestServer, startQueryServer, waitForCompaction } from "../bench/server.js";
 import { runTool, startPrometheus } from "../bench/tools.js";
 import { buildOrganisation, DAY_MS, HOUR_MS, MINUTE_MS, personDaySessions, USAGE_PROFILE, type Organisation } from "../bench/workload.js";
 import { describeWithTools } from "./support/tools.js";
@@ -145,6 +149,21 @@ describe("series of a session", () => {
     expect(withoutEmail).toBeGreaterThan(0);
   });
 
+  it("labels every series as pipelineLabels labels its records' full attributes (the per-session shortcut changes nothing)", () => {
+    let checked = 0;
+    for (const session of sessions) {
+      const resource = resourceAttributes(session);
+      const expected = new Set(
+        sessionRecords(session).flatMap((r) => (r.kind === "metric" ? [`${METRICS[r.metric].prometheus}${JSON.stringify(pipelineLabels(resource, r.attributes, LIFT))}`] : [])),
+      );
+      const got = sessionSeries(session, LIFT).map((x) => `${x.name}${JSON.stringify(x.labels)}`);
+      expect(new Set(got).size).toBe(got.length);
+      expect(new Set(got)).toEqual(expected);
+      checked += got.length;
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
   it("lifts resource attributes only onto data points that lack them, as transform/labels does", () => {
     const resource = { "service.name": "claude-code", team: "from-resource", "os.type": "linux" };
     expect(pipelineLabels(resource, { "session.id": "s", team: "on-point" }, LIFT)).toEqual([
@@ -239,11 +258,28 @@ describe("recorded series", () => {
 
 describe("remote-write encoding", () => {
   it("writes protobuf fields and a snappy block of one literal", () => {
-    expect([...snappyLiteral(Buffer.from("abc"))]).toEqual([3, 0xfc, 2, 0, 0, 0, 0x61, 0x62, 0x63]);
     // Label { name: "__name__", value: "m" }, Label { name: "a", value: "b" }: tag 0x0a, length, fields.
-    expect([...encodeLabels("m", [["a", "b"]])]).toEqual([0x0a, 13, 0x0a, 8, ...Buffer.from("__name__"), 0x12, 1, 0x6d, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62]);
-    // Sample { value: 1.0 (fixed64), timestamp: 300 (varint 0xac 0x02) }.
-    expect([...encodeSample({ t: 300, v: 1 })]).toEqual([0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xac, 0x02]);
+    const labels = encodeLabels("m", [["a", "b"]]);
+    expect([...labels]).toEqual([0x0a, 13, 0x0a, 8, ...Buffer.from("__name__"), 0x12, 1, 0x6d, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62]);
+    const req = new WriteRequestBuilder(8); // grows past its first buffer
+    req.add(labels, [{ t: 300, v: 1 }, { t: 2 ** 40, v: 0.5 }, { t: 5, v: 9 }], 0, 2);
+    // Sample { value: 1.0 (fixed64), timestamp: 300 (varint 0xac 0x02) }, then 2^40 ms (6-byte varint).
+    const s1 = [0x12, 12, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xac, 0x02];
+    const s2 = [0x12, 16, 0x09, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
+    const series = [...labels, ...s1, ...s2];
+    const proto = [0x0a, series.length, ...series];
+    // Snappy: uncompressed length (varint), literal tag 0xfc with length-1 in 4 bytes, the bytes.
+    expect([...req.finish()]).toEqual([proto.length, 0xfc, proto.length - 1, 0, 0, 0, ...proto]);
+    expect([req.series, req.samples]).toEqual([1, 2]);
+    expect([0, 127, 128, 2 ** 40, 2 ** 53 - 1].map(varintLength)).toEqual([1, 1, 2, 6, 8]);
+    expect([...new WriteRequestBuilder().finish()]).toEqual([0]);
+  });
+
+  it("puts a series in the same lane every time, and spreads series over the lanes", () => {
+    const a = encodeLabels("m", [["session_id", "s-1"]]);
+    expect(laneOf(Buffer.from(a), 3)).toBe(laneOf(a, 3));
+    const lanes = new Set(Array.from({ length: 30 }, (_, i) => laneOf(encodeLabels("m", [["session_id", `s-${i}`]]), 3)));
+    expect([...lanes].sort()).toEqual([0, 1, 2]);
   });
 });
 
@@ -252,7 +288,11 @@ describe("command line and query windows", () => {
     expect(parseBenchArgs([])).toMatchObject({ users: 1000, days: 7, seed: 42, rules: "direct", blockHours: 18, queriesOnly: false, json: false });
     expect(parseBenchArgs(["--users", "10", "--days", "30", "--rules", "promtool", "--json"])).toMatchObject({ users: 10, days: 30, rules: "promtool", json: true });
     expect(() => parseBenchArgs(["--users", "0"])).toThrow(UsageError);
-    expect(() => parseBenchArgs(["--block-hours", "24"])).toThrow(/block-hours/);
+    expect(parseBenchArgs([]).ingest).toBe("remote-write");
+    expect(parseBenchArgs(["--ingest", "promtool", "--block-hours", "6"])).toMatchObject({ ingest: "promtool", blockHours: 6 });
+    expect(() => parseBenchArgs(["--ingest", "promtool", "--block-hours", "24"])).toThrow(/block-hours must be/);
+    expect(() => parseBenchArgs(["--block-hours", "6"])).toThrow(/--ingest promtool only/);
+    expect(() => parseBenchArgs(["--ingest", "vmagent"])).toThrow(/--ingest/);
     expect([parseBenchArgs(["--users", "1000"]).blockHours, parseBenchArgs(["--users", "3000"]).blockHours, parseBenchArgs(["--users", "10000"]).blockHours]).toEqual([18, 6, 2]);
     expect(() => parseBenchArgs(["--queries-only"])).toThrow(/--keep/);
     expect(() => parseBenchArgs(["--rules", "maybe"])).toThrow(/--rules/);
@@ -284,7 +324,14 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const base = tempDir();
     const tsdbDir = path.join(base, "tsdb");
     const workDir = path.join(base, "work");
-    return backfillRaw({ org, startMs, endMs, windowMs: 6 * HOUR_MS, tsdbDir, workDir, liftKeys: LIFT, parallel: 2, recorded }).then((stats) => ({ stats, tsdbDir, workDir }));
+    const ingest = new PromtoolIngest({ windowMs: 6 * HOUR_MS, tsdbDir, workDir, parallel: 2 });
+    return backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded }, ingest).then((stats) => ({ stats, tsdbDir, workDir }));
+  };
+  /** Every sample of the range, per series, from a query server on the TSDB. */
+  const everySample = async (url: string) => {
+    const params = new URLSearchParams({ query: '{__name__=~"claude_code[_:].+"}[2d]', time: String(endMs / 1000 + 60) });
+    const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), r.values.map(([t, v]) => `${t}=${v}`).join(" ")]));
   };
 
   it("promtool turns the OpenMetrics text into blocks holding every sample with its labels", async () => {
@@ -308,7 +355,9 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     try {
       const now = Math.floor(Date.now() / 1000) * 1000;
       const labels = encodeLabels(METRICS.cost.prometheus, [["session_id", "s-1"], ["team", "t"]]);
-      await remoteWrite(server.url, [encodeTimeSeries(labels, [{ t: now - 60_000, v: 0.5 }, { t: now, v: 1.25 }])]);
+      const req = new WriteRequestBuilder();
+      req.add(labels, [{ t: now - 60_000, v: 0.5 }, { t: now, v: 1.25 }]);
+      await remoteWrite(server.url, req.finish());
       const body = (await (await fetch(`${server.url}/api/v1/query?query=${METRICS.cost.prometheus}&time=${now / 1000}`)).json()) as {
         data: { result: { metric: Record<string, string>; value: [number, string] }[] };
       };
@@ -318,6 +367,57 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     }
   });
 
+  it("remote-writes the whole range in time order: nothing refused or lost, the same data as promtool's blocks", async () => {
+    const viaPromtool = await backfill(true);
+    const base = tempDir();
+    const opts = { tsdbDir: path.join(base, "tsdb"), workDir: path.join(base, "work"), days: 2 };
+    const ingestServer = await startIngestServer(opts);
+    let stats;
+    try {
+      // 3 h slices on the ingest server's 18 h head, 6 h windows: ten slices, series crossing both.
+      const ingest = new RemoteWriteIngest({ url: ingestServer.url, tsdbDir: opts.tsdbDir, headBlockMs: INGEST_BLOCK_HOURS * HOUR_MS, checkAppended: true });
+      stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: true }, ingest);
+      expect(await selfMetric(ingestServer.url, "prometheus_tsdb_head_samples_appended_total")).toBe(stats.samples + stats.recordedSamples);
+    } finally {
+      await ingestServer.stop();
+    }
+    expect(stats.method).toBe("remote-write");
+    expect([stats.samples, stats.recordedSamples, stats.series]).toEqual([viaPromtool.stats.samples, viaPromtool.stats.recordedSamples, viaPromtool.stats.series]);
+    expect(stats.units).toBeGreaterThan(3);
+    const a = await startQueryServer(opts);
+    const b = await startQueryServer({ tsdbDir: viaPromtool.tsdbDir, workDir: viaPromtool.workDir, days: 2 });
+    try {
+      // As the benchmark does: compare once the servers have compacted what they found.
+      await Promise.all([waitForCompaction(a.url, 120_000, true), waitForCompaction(b.url, 120_000, true)]);
+      const [x, y] = [await everySample(a.url), await everySample(b.url)];
+      expect(x.size).toBe(stats.series + stats.recordedSeries);
+      expect([...x.keys()].sort()).toEqual([...y.keys()].sort());
+      for (const [k, v] of x) expect(v, k).toBe(y.get(k));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 300_000);
+
+  it("paces the remote-write ingest to a default Prometheus' 2 h head: 20-minute slices, none refused", async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
+    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 120_000);
+    try {
+      const ingest = new RemoteWriteIngest({ url: server.url, tsdbDir: path.join(dir, "data"), windowMs: 4 * HOUR_MS, checkAppended: true });
+      const stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: false }, ingest);
+      expect(stats.samples).toBeGreaterThan(1000);
+      expect(stats.units).toBeGreaterThan(20);
+      // Prometheus cut its own blocks from the head as the samples went by.
+      await waitForCompaction(server.url, 120_000, true);
+      expect(await selfMetric(server.url, "prometheus_tsdb_compactions_total")).toBeGreaterThan(0);
+      expect(blockDirs(path.join(dir, "data")).length).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
+  }, 300_000);
+
   it("computes the recorded series exactly as promtool backfills them from the project's rules", async () => {
     const direct = await backfill(true);
     const replayed = await backfill(false);
@@ -326,6 +426,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const a = await startQueryServer({ tsdbDir: direct.tsdbDir, workDir: direct.workDir, days: 2 });
     const b = await startQueryServer(serverOpts);
     try {
+      await Promise.all([waitForCompaction(a.url, 120_000, true), waitForCompaction(b.url, 120_000, true)]);
       const query = async (url: string, expr: string) => {
         const params = new URLSearchParams({ query: expr, time: String(endMs / 1000 + 3600) });
         const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
