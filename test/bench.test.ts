@@ -3,7 +3,7 @@
 // beside them, and, with the real tools: that promtool ingests the text, that a real Prometheus takes
 // the remote-write ingest without refusing or losing a sample and holds the same data, and that the
 // recorded series equal what `promtool tsdb create-blocks-from rules` makes from the project's rules.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -327,6 +327,13 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const ingest = new PromtoolIngest({ windowMs: 6 * HOUR_MS, tsdbDir, workDir, parallel: 2 });
     return backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded }, ingest).then((stats) => ({ stats, tsdbDir, workDir }));
   };
+  /** A Prometheus with default settings and its remote-write receiver on, in a fresh folder. */
+  const defaultReceiver = async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
+    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 120_000);
+    return { dir, server };
+  };
   /** Every sample of the range, per series, from a query server on the TSDB. */
   const everySample = async (url: string) => {
     const params = new URLSearchParams({ query: '{__name__=~"claude_code[_:].+"}[2d]', time: String(endMs / 1000 + 60) });
@@ -348,10 +355,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
   }, 120_000);
 
   it("remote-writes series a real Prometheus accepts with their labels and values", async () => {
-    const dir = tempDir();
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
-    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 60_000);
+    const { server } = await defaultReceiver();
     try {
       const now = Math.floor(Date.now() / 1000) * 1000;
       const labels = encodeLabels(METRICS.cost.prometheus, [["session_id", "s-1"], ["team", "t"]]);
@@ -400,10 +404,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
   }, 300_000);
 
   it("paces the remote-write ingest to a default Prometheus' 2 h head: 20-minute slices, none refused", async () => {
-    const dir = tempDir();
-    const { writeFileSync } = await import("node:fs");
-    writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
-    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 120_000);
+    const { dir, server } = await defaultReceiver();
     try {
       const ingest = new RemoteWriteIngest({ url: server.url, tsdbDir: path.join(dir, "data"), windowMs: 4 * HOUR_MS, checkAppended: true });
       const stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: false }, ingest);
