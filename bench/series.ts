@@ -5,10 +5,12 @@
 //   Claude Code data point attributes (metric attributes, standard attributes, org attributes)
 //   → collector transform/labels: service.name and the org attributes lifted from the resource where
 //     a data point lacks them
-//   → prometheusremotewrite (collector 0.129): attribute keys sanitised (dots → underscores), `job`
+//   → prometheus_remote_write (collector 0.161): attribute keys sanitised (dots → underscores), `job`
 //     from service.namespace/service.name, `instance` from service.instance.id (Claude Code sets
-//     none), no other resource attribute (resource_to_telemetry_conversion off) and no scope labels.
-import { METRICS, promLabel, type MetricKey } from "../components/claude/telemetry.js";
+//     none), the meter's name and version as `otel_scope_name` / `otel_scope_version`, and no other
+//     resource attribute (no resource labels). test/bench.test.ts checks these label sets against
+//     what the real collector writes into the real Prometheus.
+import { METER_NAME, METRICS, promLabel, type MetricKey } from "../components/claude/telemetry.js";
 import { commonAttributes, resourceAttributes, sessionRecords, type Attributes, type MetricRecord, type SimSession } from "../simulator/index.js";
 
 export const EXPORT_INTERVAL_MS = 60_000;
@@ -41,7 +43,13 @@ function labelName(key: string): string {
   return name;
 }
 
-export function pipelineLabels(resource: Attributes, point: Attributes, liftKeys: readonly string[]): [string, string][] {
+/** The instrumentation scope of Claude Code's meter: its name, and the client's version. */
+export interface MeterScope {
+  readonly name: string;
+  readonly version: string;
+}
+
+export function pipelineLabels(resource: Attributes, point: Attributes, liftKeys: readonly string[], scope?: MeterScope): [string, string][] {
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(point)) attrs[k] = String(v);
   for (const k of liftKeys) if (attrs[k] === undefined && resource[k] !== undefined) attrs[k] = String(resource[k]);
@@ -59,6 +67,10 @@ export function pipelineLabels(resource: Attributes, point: Attributes, liftKeys
   }
   const instance = resource["service.instance.id"];
   if (instance !== undefined) out.set("instance", String(instance));
+  if (scope) {
+    out.set("otel_scope_name", scope.name);
+    if (scope.version) out.set("otel_scope_version", scope.version);
+  }
   return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -112,7 +124,8 @@ function withOwnLabels(base: readonly (readonly [string, string])[], baseNames: 
 export function sessionSeries(session: SimSession, liftKeys: readonly string[], intervalMs = EXPORT_INTERVAL_MS): SessionSeries[] {
   const resource = resourceAttributes(session);
   // Labels every series of the session shares, worked out once.
-  const base = pipelineLabels(resource, commonAttributes(session), liftKeys);
+  const scope: MeterScope = { name: METER_NAME, version: session.installation.serviceVersion };
+  const base = pipelineLabels(resource, commonAttributes(session), liftKeys, scope);
   const baseNames = new Set(base.map(([k]) => k));
   const grouped = new Map<string, { metric: MetricKey; record: MetricRecord; own: Attributes; times: number[]; values: number[] }>();
   let lastRecordMs = session.endMs;
@@ -139,7 +152,7 @@ export function sessionSeries(session: SimSession, liftKeys: readonly string[], 
       while (i < g.times.length && (g.times[i] as number) <= t) sum += g.values[i++] as number;
       samples.push({ t, v: sum });
     }
-    const labels = withOwnLabels(base, baseNames, g.own) ?? pipelineLabels(resource, g.record.attributes, liftKeys);
+    const labels = withOwnLabels(base, baseNames, g.own) ?? pipelineLabels(resource, g.record.attributes, liftKeys, scope);
     out.push({ metric: g.metric, name: METRICS[g.metric].prometheus, labels, samples });
   }
   return out;

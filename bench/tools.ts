@@ -1,32 +1,17 @@
-// The real Prometheus and promtool that `npm run tools` unpacks into .cache/tools (or TOOLS_DIR),
-// run as child processes that are bounded in time and never outlive the benchmark.
+// The real Prometheus and promtool that `npm run tools` builds into .cache/tools (or TOOLS_DIR) at the
+// pinned release, run as child processes that are bounded in time and never outlive the benchmark.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { LOOPBACK, freePort, sleep } from "../scripts/lib/loopback.js";
 import { boundChild } from "../scripts/lib/bounded-child.js";
-
+import { missingToolsMessage, toolPath as builtTool } from "../scripts/lib/tools.js";
 
 export type BenchTool = "prometheus" | "promtool";
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-export function toolsDir(): string {
-  return process.env.TOOLS_DIR ? path.resolve(process.env.TOOLS_DIR) : path.join(PROJECT_ROOT, ".cache", "tools");
-}
-
 export function toolPath(name: BenchTool): string {
-  const file = path.join(toolsDir(), "bin", name);
-  if (!existsSync(file)) throw new Error(`${name} not found in ${toolsDir()}/bin: run \`npm run tools\` first`);
+  const file = builtTool(name);
+  if (!file) throw new Error(missingToolsMessage([name]));
   return file;
-}
-
-/** Libraries the provisioning script had to add come first. */
-function toolEnv(): NodeJS.ProcessEnv {
-  const lib = path.join(toolsDir(), "lib");
-  const prev = process.env.LD_LIBRARY_PATH;
-  return { ...process.env, LD_LIBRARY_PATH: prev ? `${lib}:${prev}` : lib };
 }
 
 // Every child is killed when the benchmark exits, however it exits; setpriv also asks the kernel
@@ -47,7 +32,7 @@ const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 function start(name: BenchTool, args: readonly string[]): ChildProcess {
   const bin = toolPath(name);
   const [cmd, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", bin, ...args]] : [bin, [...args]];
-  const child = spawn(cmd, argv, { env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   child.once("exit", () => live.delete(child));
   return child;

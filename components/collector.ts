@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { Settings } from "./settings.js";
 import type { ServiceSpec } from "./platform/spec.js";
 import { promLabel } from "./claude/telemetry.js";
+import { telemetryReader } from "./collector-telemetry.js";
 
 export const COLLECTOR_PORTS = {
   otlpGrpc: 4317,
@@ -20,7 +21,7 @@ export const OTLP_GRPC_SERVICES = [
 ] as const;
 
 export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
-/** Environment variable that carries the ingest token into the bearertokenauth extension. */
+/** Environment variable that carries the ingest token into the bearer token extension. */
 export const INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN";
 /** The previous generation's token, accepted while a rotation rolls out. */
 export const PREVIOUS_INGEST_TOKEN_ENV = "OTLP_INGEST_TOKEN_PREVIOUS";
@@ -36,10 +37,28 @@ export interface CollectorTargets {
   acceptPreviousToken?: boolean;
 }
 
-/** OTTL that copies a resource attribute onto each data point that lacks it. */
+/** Component ids, as the pinned release names them (snake_case since about 0.154). */
+export const COLLECTOR_COMPONENTS = {
+  otlpReceiver: "otlp",
+  memoryLimiter: "memory_limiter",
+  labels: "transform/labels",
+  deltaToCumulative: "delta_to_cumulative",
+  batch: "batch",
+  prometheus: "prometheus_remote_write",
+  loki: "otlp_http/loki",
+  debug: "debug",
+  health: "health_check",
+  auth: "bearertokenauth",
+} as const;
+
+/**
+ * OTTL that copies a resource attribute onto each data point that lacks it. Paths name their
+ * context (`datapoint.`, `resource.`), so the transform processor infers it instead of rewriting
+ * unprefixed paths (which it reports at start).
+ */
 function liftStatement(key: string): string {
   const k = JSON.stringify(key);
-  return `set(attributes[${k}], resource.attributes[${k}]) where attributes[${k}] == nil and resource.attributes[${k}] != nil`;
+  return `set(datapoint.attributes[${k}], resource.attributes[${k}]) where datapoint.attributes[${k}] == nil and resource.attributes[${k}] != nil`;
 }
 
 /**
@@ -50,37 +69,40 @@ function liftStatement(key: string): string {
  * - transform/labels: Claude Code copies OTEL_RESOURCE_ATTRIBUTES keys onto data points itself, but a
  *   client may turn that off; lifting the org attributes (and service.name) only where they are
  *   missing makes them labels in every case without ever producing a duplicate label.
- * - deltatocumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
+ * - delta_to_cumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
  *   clients configured by hand are converted here (the generated managed settings ask for cumulative).
- * - prometheusremotewrite: pushes, so any number of collector replicas can sit behind a load
+ * - prometheus_remote_write: pushes, so any number of collector replicas can sit behind a load
  *   balancer (a scraped exporter per replica would expose the same series twice); names follow the
- *   catalog (claude_code_cost_usage_USD_total, …) with no namespace, and resource attributes stay
- *   in target_info (resource_to_telemetry_conversion off: no duplicate labels).
+ *   catalog (claude_code_cost_usage_USD_total, …: the translation strategy is set explicitly) with no
+ *   namespace, and resource attributes stay in target_info (no resource labels: no duplicate labels).
+ *   One request per batch at a time (`max_batch_request_parallelism`) keeps each series in order.
  */
 export function renderCollectorConfig(settings: Settings, targets: CollectorTargets): string {
   const c = settings.collector;
-  const auth = targets.requireToken ? { auth: { authenticator: "bearertokenauth" } } : {};
+  const id = COLLECTOR_COMPONENTS;
+  const auth = targets.requireToken ? { auth: { authenticator: id.auth } } : {};
   const liftKeys = ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")];
 
   const extensions: Record<string, unknown> = {
-    health_check: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
+    [id.health]: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
   };
   if (targets.requireToken) {
-    extensions.bearertokenauth = targets.acceptPreviousToken
+    extensions[id.auth] = targets.acceptPreviousToken
       ? { scheme: "Bearer", tokens: [`\${env:${INGEST_TOKEN_ENV}}`, `\${env:${PREVIOUS_INGEST_TOKEN_ENV}}`] }
       : { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
   }
 
-  const metricsExporters = ["prometheusremotewrite"];
-  const logsExporters = ["otlphttp/loki"];
+  const metricsExporters: string[] = [id.prometheus];
+  const logsExporters: string[] = [id.loki];
   const exporters: Record<string, unknown> = {
-    prometheusremotewrite: {
-      endpoint: targets.prometheusRemoteWrite,
-      resource_to_telemetry_conversion: { enabled: false },
+    [id.prometheus]: {
+      http: { endpoint: targets.prometheusRemoteWrite },
+      translation_strategy: "UnderscoreEscapingWithSuffixes",
       retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
-      remote_write_queue: { enabled: true, queue_size: 10000, num_consumers: 4 },
+      remote_write_queue: { enabled: true, queue_size: 10000 },
+      max_batch_request_parallelism: 4,
     },
-    "otlphttp/loki": {
+    [id.loki]: {
       endpoint: targets.lokiOtlp,
       compression: "gzip",
       retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
@@ -88,15 +110,15 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     },
   };
   if (c.debugExporter) {
-    exporters.debug = { verbosity: "basic" };
-    metricsExporters.push("debug");
-    logsExporters.push("debug");
+    exporters[id.debug] = { verbosity: "basic" };
+    metricsExporters.push(id.debug);
+    logsExporters.push(id.debug);
   }
 
   const config = {
     extensions,
     receivers: {
-      otlp: {
+      [id.otlpReceiver]: {
         protocols: {
           grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...auth },
           http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...auth },
@@ -104,43 +126,40 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
       },
     },
     processors: {
-      memory_limiter: {
+      [id.memoryLimiter]: {
         check_interval: "1s",
         limit_mib: c.memoryLimitMiB,
         spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
       },
-      "transform/labels": {
+      [id.labels]: {
         error_mode: "ignore",
-        metric_statements: [{ context: "datapoint", statements: liftKeys.map(liftStatement) }],
+        metric_statements: liftKeys.map(liftStatement),
       },
-      deltatocumulative: { max_stale: c.deltaMaxStale },
-      batch: { send_batch_size: c.batchSize, timeout: c.batchTimeout },
+      [id.deltaToCumulative]: { max_stale: c.deltaMaxStale },
+      [id.batch]: { send_batch_size: c.batchSize, timeout: c.batchTimeout },
     },
     exporters,
     service: {
       extensions: Object.keys(extensions),
       telemetry: {
         logs: { level: "info" },
-        metrics: {
-          level: "normal",
-          readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: COLLECTOR_PORTS.telemetry } } } }],
-        },
+        metrics: { level: "normal", readers: [telemetryReader("0.0.0.0", COLLECTOR_PORTS.telemetry)] },
       },
       pipelines: {
         metrics: {
-          receivers: ["otlp"],
-          processors: ["memory_limiter", "transform/labels", "deltatocumulative", "batch"],
+          receivers: [id.otlpReceiver],
+          processors: [id.memoryLimiter, id.labels, id.deltaToCumulative, id.batch],
           exporters: metricsExporters,
         },
         logs: {
-          receivers: ["otlp"],
-          processors: ["memory_limiter", "batch"],
+          receivers: [id.otlpReceiver],
+          processors: [id.memoryLimiter, id.batch],
           exporters: logsExporters,
         },
       },
     },
   };
-  return stringify(config, { lineWidth: 0 });
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** Prometheus labels the collector guarantees on every Claude Code series. */

@@ -12,6 +12,7 @@
 // Alerting rules make a silent or failing pipeline visible.
 import { stringify } from "yaml";
 import { METRICS, ORG_ATTRIBUTES, SERVICE_NAME_REGEX, promLabel } from "./claude/telemetry.js";
+import { COLLECTOR_METRICS as M } from "./collector-telemetry.js";
 
 export interface RecordingRule {
   readonly record: string;
@@ -190,7 +191,7 @@ export const ALERTING_GROUPS: readonly RuleGroup<AlertingRule>[] = [
       {
         // Each signal on its own: a sum of both would be empty until both counters exist.
         alert: "TelemetryCollectorRefusing",
-        expr: `${rate5m("otelcol_receiver_refused_metric_points_total", "receiver")} > 0 or ${rate5m("otelcol_receiver_refused_log_records_total", "receiver")} > 0`,
+        expr: `${rate5m(M.refusedMetricPoints, "receiver")} > 0 or ${rate5m(M.refusedLogRecords, "receiver")} > 0`,
         for: "10m",
         severity: "warning",
         summary: "The collector's {{ $labels.receiver }} receiver refuses incoming telemetry",
@@ -199,7 +200,7 @@ export const ALERTING_GROUPS: readonly RuleGroup<AlertingRule>[] = [
       {
         // Metrics and logs leave through different exporters, so the two rates never share a label set.
         alert: "TelemetryExportFailing",
-        expr: `${rate5m("otelcol_exporter_send_failed_metric_points_total", "exporter")} > 0 or ${rate5m("otelcol_exporter_send_failed_log_records_total", "exporter")} > 0`,
+        expr: `${rate5m(M.sendFailedMetricPoints, "exporter")} > 0 or ${rate5m(M.sendFailedLogRecords, "exporter")} > 0`,
         for: "10m",
         severity: "critical",
         summary: "The collector fails to deliver telemetry to {{ $labels.exporter }}",

@@ -1,7 +1,7 @@
 // Every generated file of a stack, as path → content, with secrets replaced by placeholders.
 // The `render` command writes them for review (GitOps pull requests, MDM packaging); tests check them.
 import type { Settings } from "./settings.js";
-import { buildServiceSpecs, requiresIngestToken, type ServiceSpecs } from "./services.js";
+import { acceptsPreviousToken, buildServiceSpecs, requiresIngestToken, type ServiceSpecs } from "./services.js";
 import { hostResolver } from "./platform/hosts.js";
 import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
 import { regFileBytes } from "./claude/mdm.js";
@@ -20,10 +20,7 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
   return buildServiceSpecs(settings, hostResolver(settings), {
     grafanaAdminPassword: PLACEHOLDERS.grafanaAdminPassword,
     ingestToken: requiresIngestToken(settings) ? PLACEHOLDERS.ingestToken : undefined,
-    previousIngestToken:
-      requiresIngestToken(settings) && settings.kubernetes?.acceptPreviousToken && settings.kubernetes.ingestTokenGeneration > 1
-        ? PLACEHOLDERS.previousIngestToken
-        : undefined,
+    previousIngestToken: acceptsPreviousToken(settings) ? PLACEHOLDERS.previousIngestToken : undefined,
     remoteWritePassword: rw?.password ? PLACEHOLDERS.remoteWritePassword : undefined,
     remoteWriteBearerToken: rw?.bearerToken ? PLACEHOLDERS.remoteWriteBearerToken : undefined,
   });

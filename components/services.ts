@@ -38,6 +38,11 @@ export function requiresIngestToken(settings: Settings): boolean {
   return settings.target === "kubernetes";
 }
 
+/** During a token rotation (generation > 1, previous token still accepted) two tokens are valid. */
+export function acceptsPreviousToken(settings: Settings): boolean {
+  return requiresIngestToken(settings) && settings.kubernetes?.acceptPreviousToken === true && settings.kubernetes.ingestTokenGeneration > 1;
+}
+
 export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) => string, secrets: ServiceSecrets): ServiceSpecs {
   const requireToken = requiresIngestToken(settings);
   if (requireToken && secrets.ingestToken === undefined) throw new Error("an ingest token is required for this target");

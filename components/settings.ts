@@ -67,7 +67,7 @@ export const dnsLabel = z
 export const pinnedImage = z
   .string()
   .regex(/^[a-z0-9]+([._\/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
-    message: "must be an image reference such as prom/prometheus:v3.5.0",
+    message: "must be an image reference such as prom/prometheus:v3.13.5",
   })
   .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(s.replace(/@sha256:.*/, "")) || s.includes("@sha256:"), {
     message: "must be pinned to an exact tag or digest",
@@ -93,7 +93,7 @@ const collectorSchema = z
     memoryLimitMiB: z.number().int().min(64).max(65536).default(512),
     batchSize: z.number().int().min(1).max(100000).default(8192),
     batchTimeout: duration().default("5s"),
-    /** How long delta streams are remembered by deltatocumulative before they are dropped. */
+    /** How long delta streams are remembered by the delta_to_cumulative processor before they are dropped. */
     deltaMaxStale: duration().default("1h"),
     /**
      * Resource attributes lifted onto every data point when the data point lacks them, so they are

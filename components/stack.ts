@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import type { Settings } from "./settings.js";
 import type { ServiceName } from "./images.js";
 import type { DeployedService, Platform, ServiceSpec } from "./platform/spec.js";
-import { buildServiceSpecs, requiresIngestToken } from "./services.js";
+import { acceptsPreviousToken, buildServiceSpecs, requiresIngestToken } from "./services.js";
 import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
 
 export const TYPE_PREFIX = "claude-code-telemetry";
@@ -51,7 +51,7 @@ export class TelemetryStack extends pulumi.ComponentResource {
       const token = (g: number) =>
         new random.RandomPassword(g === 1 ? `${name}-ingest-token` : `${name}-ingest-token-g${g}`, { length: 48, special: false }, { parent: this });
       this.ingestToken = pulumi.secret(token(generation).result);
-      if (settings.kubernetes?.acceptPreviousToken && generation > 1) previousIngestToken = pulumi.secret(token(generation - 1).result);
+      if (acceptsPreviousToken(settings)) previousIngestToken = pulumi.secret(token(generation - 1).result);
     }
 
     const rw = settings.prometheus.remoteWrite;

@@ -1,8 +1,9 @@
 // Pipeline health: is telemetry arriving, is the collector accepting, dropping or failing to deliver
 // it, and are the backends up. Reads the collector's own metrics (its Prometheus endpoint, scraped
-// as job "otel-collector"); counters carry `_total`, units in braces are dropped from names.
+// as job "otel-collector"), under the names of components/collector-telemetry.ts.
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import { MappingType, type Dashboard, type ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
+import { COLLECTOR_METRICS as M } from "../components/collector-telemetry.js";
 import { RECORDED_LAST_SAMPLE } from "../components/prometheus-rules.js";
 import { Layout, dashboard, stat, thresholds, timeSeries } from "./panels.js";
 
@@ -54,8 +55,8 @@ export function pipelineDashboard(): Dashboard {
       unit: "short",
       description: "Metric points and log records per second the OTLP receivers pushed into the pipelines.",
       queries: [
-        { expr: rate("otelcol_receiver_accepted_metric_points_total", "receiver, transport"), legend: "metric points {{receiver}}/{{transport}}" },
-        { expr: rate("otelcol_receiver_accepted_log_records_total", "receiver, transport"), legend: "log records {{receiver}}/{{transport}}" },
+        { expr: rate(M.acceptedMetricPoints, "receiver, transport"), legend: "metric points {{receiver}}/{{transport}}" },
+        { expr: rate(M.acceptedLogRecords, "receiver, transport"), legend: "log records {{receiver}}/{{transport}}" },
       ],
     }),
     12,
@@ -67,10 +68,10 @@ export function pipelineDashboard(): Dashboard {
       unit: "short",
       description: "Refused: rejected before the pipeline (memory_limiter back-pressure, bad requests). Failed: internal errors.",
       queries: [
-        { expr: rate("otelcol_receiver_refused_metric_points_total", "receiver"), legend: "refused metric points {{receiver}}" },
-        { expr: rate("otelcol_receiver_refused_log_records_total", "receiver"), legend: "refused log records {{receiver}}" },
-        { expr: rate("otelcol_receiver_failed_metric_points_total", "receiver"), legend: "failed metric points {{receiver}}" },
-        { expr: rate("otelcol_receiver_failed_log_records_total", "receiver"), legend: "failed log records {{receiver}}" },
+        { expr: rate(M.refusedMetricPoints, "receiver"), legend: "refused metric points {{receiver}}" },
+        { expr: rate(M.refusedLogRecords, "receiver"), legend: "refused log records {{receiver}}" },
+        { expr: rate(M.failedMetricPoints, "receiver"), legend: "failed metric points {{receiver}}" },
+        { expr: rate(M.failedLogRecords, "receiver"), legend: "failed log records {{receiver}}" },
       ],
     }),
     12,
@@ -83,8 +84,8 @@ export function pipelineDashboard(): Dashboard {
       title: "Sent",
       unit: "short",
       queries: [
-        { expr: rate("otelcol_exporter_sent_metric_points_total", "exporter"), legend: "metric points {{exporter}}" },
-        { expr: rate("otelcol_exporter_sent_log_records_total", "exporter"), legend: "log records {{exporter}}" },
+        { expr: rate(M.sentMetricPoints, "exporter"), legend: "metric points {{exporter}}" },
+        { expr: rate(M.sentLogRecords, "exporter"), legend: "log records {{exporter}}" },
       ],
     }),
     8,
@@ -96,10 +97,10 @@ export function pipelineDashboard(): Dashboard {
       unit: "short",
       description: "Send failed: attempts the backend refused or that timed out (retried, then dropped). Enqueue failed: dropped because the sending queue was full.",
       queries: [
-        { expr: rate("otelcol_exporter_send_failed_metric_points_total", "exporter"), legend: "send failed, metric points {{exporter}}" },
-        { expr: rate("otelcol_exporter_send_failed_log_records_total", "exporter"), legend: "send failed, log records {{exporter}}" },
-        { expr: rate("otelcol_exporter_enqueue_failed_metric_points_total", "exporter"), legend: "dropped (queue full), metric points {{exporter}}" },
-        { expr: rate("otelcol_exporter_enqueue_failed_log_records_total", "exporter"), legend: "dropped (queue full), log records {{exporter}}" },
+        { expr: rate(M.sendFailedMetricPoints, "exporter"), legend: "send failed, metric points {{exporter}}" },
+        { expr: rate(M.sendFailedLogRecords, "exporter"), legend: "send failed, log records {{exporter}}" },
+        { expr: rate(M.enqueueFailedMetricPoints, "exporter"), legend: "dropped (queue full), metric points {{exporter}}" },
+        { expr: rate(M.enqueueFailedLogRecords, "exporter"), legend: "dropped (queue full), log records {{exporter}}" },
       ],
     }),
     8,
@@ -111,8 +112,8 @@ export function pipelineDashboard(): Dashboard {
       unit: "short",
       description: "Batches waiting in each exporter's queue against its capacity; a full queue drops data.",
       queries: [
-        { expr: "max by (exporter) (otelcol_exporter_queue_size)", legend: "size {{exporter}}" },
-        { expr: "max by (exporter) (otelcol_exporter_queue_capacity)", legend: "capacity {{exporter}}" },
+        { expr: `max by (exporter) (${M.queueSize})`, legend: "size {{exporter}}" },
+        { expr: `max by (exporter) (${M.queueCapacity})`, legend: "capacity {{exporter}}" },
       ],
     }),
     8,

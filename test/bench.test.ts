@@ -1,5 +1,5 @@
 // The load benchmark's own parts: percentiles, OpenMetrics text, the remote-write encoding, the series
-// a session leaves in Prometheus (labels as the collector writes them), the recorded series computed
+// a session leaves in Prometheus (labels as the real collector writes them, checked against it), the recorded series computed
 // beside them, and, with the real tools: that promtool ingests the text, that a real Prometheus takes
 // the remote-write ingest without refusing or losing a sample and holds the same data, and that the
 // recorded series equal what `promtool tsdb create-blocks-from rules` makes from the project's rules.
@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
+import { METER_NAME, METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
 import { RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { parseSettings } from "../components/settings.js";
 import { backfillRaw, blockDirs, windows } from "../bench/backfill.js";
@@ -21,11 +21,13 @@ import { laneOf, RemoteWriteIngest } from "../bench/remote-ingest.js";
 import { encodeLabels, remoteWrite, varintLength, WriteRequestBuilder } from "../bench/remote-write.js";
 import { backfillPasses, recordingGroups, splitPass } from "../bench/rules.js";
 import { exportTimes, pipelineLabels, sessionSeries, type SessionSeries } from "../bench/series.js";
-import { resourceAttributes, sessionRecords } from "../simulator/index.js";
+import { buildModel, emitBurst, otlpExporters, resourceAttributes, sessionRecords } from "../simulator/index.js";
 import { backfillRules, INGEST_BLOCK_HOURS, selfMetric, startIngestServer, startQueryServer, waitForCompaction } from "../bench/server.js";
 import { runTool, startPrometheus } from "../bench/tools.js";
 import { buildOrganisation, DAY_MS, HOUR_MS, MINUTE_MS, personDaySessions, USAGE_PROFILE, type Organisation } from "../bench/workload.js";
-import { describeWithTools } from "./support/tools.js";
+import { renderedCollectorConfig, startCollector } from "./support/collector.js";
+import { startStubBackend } from "./support/stub-backend.js";
+import { describeWithTools, queryPrometheus, startPrometheus as startTestPrometheus, waitFor } from "./support/tools.js";
 
 const settings = parseSettings({ target: "docker" }, "bench-test");
 const LIFT = ["service.name", ...settings.collector.labelAttributes.filter((k) => k !== "service.name")];
@@ -120,7 +122,7 @@ describe("series of a session", () => {
     }
   });
 
-  it("carries exactly the labels the collector writes through prometheusremotewrite", () => {
+  it("carries the labels the collector writes through prometheus_remote_write, and no others", () => {
     const metricKeys = (m: MetricKey) => Object.keys(METRICS[m].attributes).map(promLabel);
     const standard = STANDARD_ATTRIBUTES.map(promLabel);
     const org = ORG_ATTRIBUTES.map(promLabel);
@@ -130,9 +132,9 @@ describe("series of a session", () => {
       for (const s of sessionSeries(session, LIFT)) {
         const names = s.labels.map(([k]) => k);
         expect(new Set(names).size).toBe(names.length);
-        const allowed = new Set(["job", "service_name", ...org, ...standard, ...metricKeys(s.metric)]);
+        const allowed = new Set(["job", "service_name", "otel_scope_name", "otel_scope_version", ...org, ...standard, ...metricKeys(s.metric)]);
         expect(names.filter((n) => !allowed.has(n)), `${s.name}: ${names.join(",")}`).toEqual([]);
-        for (const required of ["job", "service_name", ...org, "session_id", "user_id"]) expect(names).toContain(required);
+        for (const required of ["job", "service_name", "otel_scope_name", "otel_scope_version", ...org, "session_id", "user_id"]) expect(names).toContain(required);
         const labels = new Map(s.labels);
         // job comes from service.name (no service.namespace); no instance (no service.instance.id).
         expect(labels.get("job")).toBe(session.installation.serviceName);
@@ -154,7 +156,9 @@ describe("series of a session", () => {
     for (const session of sessions) {
       const resource = resourceAttributes(session);
       const expected = new Set(
-        sessionRecords(session).flatMap((r) => (r.kind === "metric" ? [`${METRICS[r.metric].prometheus}${JSON.stringify(pipelineLabels(resource, r.attributes, LIFT))}`] : [])),
+        sessionRecords(session).flatMap((r) =>
+          r.kind === "metric" ? [`${METRICS[r.metric].prometheus}${JSON.stringify(pipelineLabels(resource, r.attributes, LIFT, { name: METER_NAME, version: session.installation.serviceVersion }))}`] : [],
+        ),
       );
       const got = sessionSeries(session, LIFT).map((x) => `${x.name}${JSON.stringify(x.labels)}`);
       expect(new Set(got).size).toBe(got.length);
@@ -452,4 +456,37 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
       await b.stop();
     }
   }, 300_000);
+});
+
+describeWithTools(["otelcol", "prometheus"], "the benchmark's series against the real collector (its events to a stub)", () => {
+  it("are, for a small organisation, exactly the series the real collector writes into Prometheus: names, label sets, final values", async () => {
+    const prometheus = await startTestPrometheus({ configYaml: "global:\n  scrape_interval: 15s\n" });
+    const loki = await startStubBackend();
+    const collector = await startCollector({ config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }) });
+    try {
+      const model = buildModel({ seed: 9, users: 8, durationMs: 10 * MINUTE_MS });
+      const stats = await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative" }));
+      expect(stats.exportErrors, stats.lastError).toBe(0);
+
+      const key = (name: string, labels: Iterable<readonly [string, string]>) => `${name}${JSON.stringify([...labels].sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+      const expected = new Map(model.sessions.flatMap((s) => sessionSeries(s, LIFT)).map((x) => [key(x.name, x.labels), x.samples.at(-1)?.v]));
+      const all = `{__name__=~"claude_code_.+"}`;
+      await waitFor(async () => (await queryPrometheus(prometheus.url, `count(${all})`))[0]?.value?.[1] === String(expected.size), 30_000);
+
+      const written = await queryPrometheus(prometheus.url, all);
+      const got = new Map(
+        written.map((s) => {
+          const { __name__: name, ...labels } = s.metric;
+          return [key(name as string, Object.entries(labels)), Number(s.value?.[1])];
+        }),
+      );
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [k, v] of expected) expect(got.get(k), k).toBeCloseTo(v as number, 9);
+      expect(expected.size).toBeGreaterThan(100);
+    } finally {
+      await collector.stop();
+      await loki.stop();
+      await prometheus.stop();
+    }
+  });
 });

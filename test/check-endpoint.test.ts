@@ -84,7 +84,7 @@ afterAll(async () => {
 
 const verdicts = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.check, r.verdict]));
 
-describe("check-endpoint against a local OTLP server that enforces a bearer token", () => {
+describe("check-endpoint against a stand-in OTLP server (Node) that enforces a bearer token", () => {
   let ep: Awaited<ReturnType<typeof start>>;
   beforeAll(async () => {
     ep = await start(TOKEN);
@@ -175,7 +175,7 @@ describe("check-endpoint against an endpoint that is down", () => {
   });
 });
 
-describe("check-endpoint over TLS with client certificates", () => {
+describe("check-endpoint over TLS with client certificates (stand-in OTLP server)", () => {
   let certDir = "";
   let files: TlsFiles & { caPath: string; certPath: string; keyPath: string };
   const haveOpenssl = spawnSync("openssl", ["version"]).status === 0;
@@ -199,10 +199,10 @@ describe("check-endpoint over TLS with client certificates", () => {
     if (certDir) await rm(certDir, { recursive: true, force: true });
   });
 
-  it("passes with the client certificate and checks that a request without it is refused", async () => {
+  it("passes with the client certificate and checks that a request without it is refused (skipped without openssl, failing in CI)", async (ctx) => {
     if (!haveOpenssl) {
       if (process.env.CI === "true") throw new Error("openssl is needed for the TLS test in CI");
-      return;
+      ctx.skip("openssl is not installed");
     }
     const ep = await start(TOKEN, { key: await readFile(join(certDir, "server.key"), "utf8"), cert: await readFile(join(certDir, "server.pem"), "utf8"), ca: files.ca! });
     const results = await runChecks({ httpEndpoint: ep.http, grpcEndpoint: ep.grpc, token: TOKEN, tls: { ca: files.ca, cert: files.cert, key: files.key } });

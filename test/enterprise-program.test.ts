@@ -5,7 +5,9 @@ import { outputValue, isSecretOutput, stringLeaves, type MockHarness, type Recor
 import { loadProgram } from "./support/program.js";
 import { validateRecorded, isKubernetesObject } from "./support/k8s-validate.js";
 import { evaluate } from "../policies/rules.js";
-import { validateCollectorConfig } from "./support/collector-schema/index.js";
+import { validateCollectorConfig } from "./support/collector.js";
+import { INGEST_TOKEN_ENV } from "../components/collector.js";
+import { requireTools } from "./support/tools.js";
 
 let mocks: MockHarness;
 let program: Record<string, any>;
@@ -48,17 +50,29 @@ describe("enterprise program (Kubernetes)", () => {
     expect(sizes).toEqual({ "claude-telemetry-prometheus": "100Gi", "claude-telemetry-loki": "100Gi", "claude-telemetry-grafana": "5Gi" });
   });
 
-  it("gives every container requests, limits, probes and a restrictive securityContext", () => {
+  it("gives every container its requests, limits, probes and a restrictive securityContext", () => {
+    // Pulumi.enterprise.yaml sets collector.memoryLimitMiB 1024: the container limit is 25 % above it.
+    const expected: Record<string, { requests: object; limits: object; health: { path: string; port: number } }> = {
+      collector: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2", memory: "1280Mi" }, health: { path: "/", port: 13133 } },
+      prometheus: { requests: { cpu: "250m", memory: "1024Mi" }, limits: { cpu: "2", memory: "4096Mi" }, health: { path: "/-/ready", port: 9090 } },
+      loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2048Mi" }, health: { path: "/ready", port: 3100 } },
+      grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1024Mi" }, health: { path: "/api/health", port: 3000 } },
+    };
+    const seen: string[] = [];
     for (const w of workloads()) {
       for (const c of containersOf(w)) {
-        expect(c.resources.requests.cpu, c.name).toBeDefined();
-        expect(c.resources.limits.memory, c.name).toBeDefined();
-        expect(c.readinessProbe?.httpGet, c.name).toBeDefined();
-        expect(c.livenessProbe?.httpGet, c.name).toBeDefined();
+        const want = expected[c.name];
+        expect(want, c.name).toBeDefined();
+        seen.push(c.name);
+        expect(c.resources, c.name).toEqual({ requests: want!.requests, limits: want!.limits });
+        const httpGet = { ...want!.health, scheme: "HTTP" };
+        expect(c.readinessProbe, c.name).toEqual({ httpGet, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 });
+        expect(c.livenessProbe, c.name).toEqual({ httpGet, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 });
         expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
       }
       expect(w.inputs.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     }
+    expect(seen.sort()).toEqual(Object.keys(expected).sort());
   });
 
   it("serves TLS with a cert-manager issuer on every Ingress", () => {
@@ -79,13 +93,15 @@ describe("enterprise program (Kubernetes)", () => {
     ]);
   });
 
-  it("requires the bearer token on both OTLP receivers", () => {
+  it("requires the bearer token on both OTLP receivers, in a config the real collector accepts", async (ctx) => {
+    requireTools(ctx, "otelcol");
     const cm = mocks.ofType(K.configMap).find((c) => c.inputs.metadata.name.includes("collector"))!;
     const text = Object.values(cm.inputs.data as Record<string, string>).find((t) => t.includes("receivers:"))!;
     const config = parse(text);
     expect(config.receivers.otlp.protocols.grpc.auth.authenticator).toBe("bearertokenauth");
     expect(config.receivers.otlp.protocols.http.auth.authenticator).toBe("bearertokenauth");
-    expect(validateCollectorConfig(config)).toEqual([]);
+    const r = await validateCollectorConfig(text, { [INGEST_TOKEN_ENV]: "t" });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
   it("keeps the ingest token only in a Secret and a secret output", async () => {
@@ -107,8 +123,16 @@ describe("enterprise program (Kubernetes)", () => {
   it("restricts traffic with NetworkPolicies, starting from deny-all", () => {
     const policies = mocks.ofType(K.networkPolicy);
     const denyAll = policies.find((p) => JSON.stringify(p.inputs.spec.podSelector) === "{}" && (p.inputs.spec.ingress ?? []).length === 0);
-    expect(denyAll).toBeDefined();
-    expect(policies.length).toBeGreaterThanOrEqual(5);
+    expect(denyAll?.inputs.metadata.name).toBe("claude-telemetry-default-deny");
+    // One deny-all, one per service, and one letting cert-manager's HTTP-01 solver answer.
+    expect(policies.map((p) => p.inputs.metadata.name).sort()).toEqual([
+      "claude-telemetry-acme-http01-solver",
+      "claude-telemetry-collector",
+      "claude-telemetry-default-deny",
+      "claude-telemetry-grafana",
+      "claude-telemetry-loki",
+      "claude-telemetry-prometheus",
+    ]);
   });
 
   it("renders no remote write when none is configured", () => {

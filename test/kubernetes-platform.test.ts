@@ -36,7 +36,7 @@ const resources = (cpu: string, mem: number) => ({ cpuRequest: cpu, memoryReques
 
 const collector: ServiceSpec = {
   name: "collector",
-  image: "otel/opentelemetry-collector-contrib:0.129.1",
+  image: "otel/opentelemetry-collector-contrib:0.161.0",
   args: ["--config=/etc/otelcol/config.yaml"],
   ports: [
     { name: "otlp-grpc", port: 4317, protocol: "grpc", public: true, ingressPaths: OTLP_GRPC_PATHS },
@@ -62,7 +62,7 @@ const collector: ServiceSpec = {
 
 const prometheus: ServiceSpec = {
   name: "prometheus",
-  image: "prom/prometheus:v3.5.0",
+  image: "prom/prometheus:v3.13.5",
   args: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
   ports: [{ name: "http", port: 9090, protocol: "http", ingressFrom: ["grafana", "collector"] }],
   files: [
@@ -79,7 +79,7 @@ const prometheus: ServiceSpec = {
 
 const loki: ServiceSpec = {
   name: "loki",
-  image: "grafana/loki:3.5.3",
+  image: "grafana/loki:3.7.8",
   ports: [{ name: "http", port: 3100, protocol: "http", ingressFrom: ["grafana", "collector"] }],
   files: [{ path: "/etc/loki/config.yaml", content: "auth_enabled: false\n" }],
   volume: { path: "/loki", size: "30Gi" },
@@ -91,7 +91,7 @@ const loki: ServiceSpec = {
 
 const grafana: ServiceSpec = {
   name: "grafana",
-  image: "grafana/grafana:12.1.0",
+  image: "grafana/grafana:13.2.2",
   ports: [{ name: "http", port: 3000, protocol: "http", public: true }],
   files: [{ path: "/etc/grafana/provisioning/datasources/datasources.yaml", content: "apiVersion: 1\n" }],
   env: { GF_SERVER_ROOT_URL: "https://grafana.example.com" },

@@ -65,16 +65,37 @@ describe("local program (Docker)", () => {
     }
   });
 
-  it("uploads exactly the files the render command writes", () => {
+  it("uploads every config file to the path its image reads, the secret one included", () => {
+    const paths = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.uploads.map((u: any) => u.file).sort()]));
+    const dashboards = ["adoption", "cost", "developer", "overview", "pipeline", "quality"].map((d) => `/etc/grafana/dashboards/claude-code/claude-code-${d}.json`);
+    expect(paths).toEqual({
+      "claude-telemetry-collector": ["/etc/otelcol-contrib/config.yaml"],
+      "claude-telemetry-prometheus": ["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/claude-code.rules.yml"],
+      "claude-telemetry-loki": ["/etc/loki/config.yaml"],
+      "claude-telemetry-grafana": [
+        ...dashboards,
+        "/etc/grafana/provisioning/dashboards/claude-code.yaml",
+        "/etc/grafana/provisioning/datasources/claude-code.yaml",
+        "/etc/grafana/secrets/admin-password",
+      ].sort(),
+    });
+  });
+
+  it("uploads exactly the files the render command writes, with the same contents (secrets excepted)", () => {
     const rendered = renderStackFiles(parseSettings(raw, "local"));
+    const uploaded = new Set<string>();
     for (const c of containers()) {
       const service = c.inputs.name.replace("claude-telemetry-", "");
       for (const u of c.inputs.uploads) {
-        const expected = rendered.get(`${service}${u.file}`);
-        expect(expected, u.file).toBeDefined();
-        if (!u.file.includes("/secrets/")) expect(u.content).toBe(expected);
+        const key = `${service}${u.file}`;
+        uploaded.add(key);
+        expect(rendered.has(key), key).toBe(true);
+        if (!u.file.includes("/secrets/")) expect(u.content, key).toBe(rendered.get(key));
       }
     }
+    // Every rendered service file is uploaded; the rest of the render is summaries and client files.
+    const serviceFiles = [...rendered.keys()].filter((k) => !k.startsWith("client/") && !k.endsWith("/service.json"));
+    expect(serviceFiles.filter((k) => !uploaded.has(k))).toEqual([]);
   });
 
   it("has Docker health checks where the image can run them", () => {

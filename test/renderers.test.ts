@@ -28,20 +28,23 @@ describe("collector config", () => {
     const p = collector().service.pipelines;
     expect(p.metrics.processors[0]).toBe("memory_limiter");
     expect(p.metrics.processors.at(-1)).toBe("batch");
-    expect(p.metrics.processors).toContain("deltatocumulative");
+    expect(p.metrics.processors).toContain("delta_to_cumulative");
     expect(p.logs.processors).toEqual(["memory_limiter", "batch"]);
   });
 
   it("writes metrics to Prometheus and sends events to Loki's OTLP endpoint, with no namespace and no debug exporter", () => {
     const c = collector();
-    expect(c.exporters.prometheusremotewrite.endpoint).toBe(targets.prometheusRemoteWrite);
-    expect(c.exporters.prometheusremotewrite.resource_to_telemetry_conversion).toEqual({ enabled: false });
-    expect(c.exporters["otlphttp/loki"].endpoint).toBe(targets.lokiOtlp);
+    expect(c.exporters.prometheus_remote_write.http.endpoint).toBe(targets.prometheusRemoteWrite);
+    // Resource attributes stay off the series (Claude Code copies the org ones onto data points).
+    expect(c.exporters.prometheus_remote_write.resource_constant_labels).toBeUndefined();
+    expect(c.exporters.prometheus_remote_write.resource_to_telemetry_conversion).toBeUndefined();
+    expect(c.exporters.prometheus_remote_write.translation_strategy).toBe("UnderscoreEscapingWithSuffixes");
+    expect(c.exporters["otlp_http/loki"].endpoint).toBe(targets.lokiOtlp);
     expect(renderCollectorConfig(local, targets)).not.toContain("namespace");
     // The deprecated `loki` exporter is not used: Loki 3 takes OTLP natively.
     expect(Object.keys(c.exporters).filter((id) => id.split("/")[0] === "loki")).toEqual([]);
     expect(c.exporters.debug).toBeUndefined();
-    expect(c.service.pipelines.metrics.exporters).toEqual(["prometheusremotewrite"]);
+    expect(c.service.pipelines.metrics.exporters).toEqual(["prometheus_remote_write"]);
   });
 
   it("adds the debug exporter to both pipelines only when asked", () => {
@@ -52,12 +55,12 @@ describe("collector config", () => {
   });
 
   it("lifts each label attribute from the resource only where the data point lacks it (no duplicate labels)", () => {
-    const statements: string[] = collector().processors["transform/labels"].metric_statements[0].statements;
-    for (const key of ["service.name", "team", "department", "cost_center", "environment"]) {
-      const st = statements.find((s) => s.includes(`attributes["${key}"], resource`));
-      expect(st, key).toBeDefined();
-      expect(st).toMatch(new RegExp(`where attributes\\["${key.replace(".", "\\.")}"\\] == nil`));
-    }
+    const statements: string[] = collector().processors["transform/labels"].metric_statements;
+    expect(statements).toEqual(
+      ["service.name", "team", "department", "cost_center", "environment"].map(
+        (key) => `set(datapoint.attributes["${key}"], resource.attributes["${key}"]) where datapoint.attributes["${key}"] == nil and resource.attributes["${key}"] != nil`,
+      ),
+    );
     expect(guaranteedLabels(local)).toEqual(["service_name", "team", "department", "cost_center", "environment"]);
   });
 

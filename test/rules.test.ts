@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { METRICS } from "../components/claude/telemetry.js";
 import {
-  ALERTING_GROUPS,
   RECORDED_COUNTERS,
   RECORDED_LAST_SAMPLE,
   RECORDED_USERS,
@@ -57,18 +56,37 @@ const org = (team: string) => `team="${team}",department="eng",cost_center="cc-$
 const cost = (labels: string, points: (number | null)[]) => ({ series: `${METRICS.cost.prometheus}{${labels}}`, values: values(points) });
 const CLI = 'service_name="claude-code"';
 
-/** Annotations as Prometheus renders them for a firing alert with these labels. */
-function annotations(alert: string, labels: Record<string, string>): Record<string, string> {
-  const rule = ALERTING_GROUPS.flatMap((g) => g.rules).find((r) => r.alert === alert);
-  if (!rule) throw new Error(`no alert ${alert}`);
-  const render = (s: string) => s.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_m, k: string) => labels[k] ?? "");
-  return { summary: render(rule.summary), description: render(rule.description) };
-}
-const severity = (alert: string) => ALERTING_GROUPS.flatMap((g) => g.rules).find((r) => r.alert === alert)?.severity as string;
-const firing = (alert: string, labels: Record<string, string> = {}) => ({
-  exp_labels: { severity: severity(alert), ...labels },
-  exp_annotations: annotations(alert, labels),
+/**
+ * A firing alert as Prometheus reports it: its labels (severity included) and its annotations with
+ * the labels filled in, written out here rather than read from the rules under test.
+ */
+const firing = (labels: Record<string, string>, summary: string, description: string) => ({
+  exp_labels: labels,
+  exp_annotations: { summary, description },
 });
+const EXPECTED = {
+  exportFailingLoki: firing(
+    { severity: "critical", exporter: "otlp_http/loki" },
+    "The collector fails to deliver telemetry to otlp_http/loki",
+    "Data is queued and retried, then dropped. Check that Prometheus and Loki are up and accept OTLP.",
+  ),
+  refusing: firing(
+    { severity: "warning", receiver: "otlp" },
+    "The collector's otlp receiver refuses incoming telemetry",
+    "Usually memory_limiter back-pressure or bad requests; look at the collector's log.",
+  ),
+  collectorDown: firing(
+    { severity: "critical", job: "otel-collector" },
+    "The OpenTelemetry Collector is not answering scrapes",
+    "Claude Code clients cannot deliver telemetry while the collector is down; they drop what they cannot send.",
+  ),
+  lokiDown: firing({ severity: "critical", job: "loki" }, "loki is not answering scrapes", "The stack's storage or dashboards are unavailable."),
+  missing: firing(
+    { severity: "warning" },
+    "No Claude Code telemetry has arrived for 6h",
+    "Check the client settings (CLAUDE_CODE_ENABLE_TELEMETRY, exporters, endpoint, token) and the collector's refused/failed counters.",
+  ),
+};
 
 const sum = (rec: string, by: string, range = "60m") => `sum by (${by}) (sum_over_time(${rec}{}[${range}]))`;
 
@@ -130,20 +148,36 @@ function unitTests() {
         name: "an exporter failing on logs alone alerts, with its name",
         interval: "1m",
         input_series: [
-          { series: 'otelcol_exporter_send_failed_log_records_total{exporter="otlphttp/loki",job="otel-collector"}', values: "0+10x40" },
-          { series: 'otelcol_exporter_send_failed_metric_points_total{exporter="otlphttp/prometheus",job="otel-collector"}', values: "0x40" },
-          { series: 'otelcol_receiver_refused_metric_points_total{receiver="otlp",transport="http",job="otel-collector"}', values: "0+5x40" },
+          // The collector's own counters under the names the pinned release exposes (no `_total`).
+          { series: 'otelcol_exporter_send_failed_log_records{exporter="otlp_http/loki",job="otel-collector"}', values: "0+10x40" },
+          { series: 'otelcol_exporter_send_failed_metric_points{exporter="prometheus_remote_write",job="otel-collector"}', values: "0x40" },
+          { series: 'otelcol_receiver_refused_metric_points{receiver="otlp",transport="http",job="otel-collector"}', values: "0+5x40" },
           { series: 'up{job="otel-collector"}', values: "1x5 0x30" },
           { series: 'up{job="loki"}', values: "1x40" },
+          { series: 'up{job="grafana"}', values: "1x40" },
           { series: `${METRICS.session.prometheus}{${CLI}}`, values: "1x40" },
         ],
         alert_rule_test: [
-          { alertname: "TelemetryExportFailing", eval_time: "20m", exp_alerts: [firing("TelemetryExportFailing", { exporter: "otlphttp/loki" })] },
-          { alertname: "TelemetryCollectorRefusing", eval_time: "20m", exp_alerts: [firing("TelemetryCollectorRefusing", { receiver: "otlp" })] },
+          { alertname: "TelemetryExportFailing", eval_time: "20m", exp_alerts: [EXPECTED.exportFailingLoki] },
+          { alertname: "TelemetryCollectorRefusing", eval_time: "20m", exp_alerts: [EXPECTED.refusing] },
           { alertname: "TelemetryCollectorDown", eval_time: "8m", exp_alerts: [] },
-          { alertname: "TelemetryCollectorDown", eval_time: "12m", exp_alerts: [firing("TelemetryCollectorDown", { job: "otel-collector" })] },
+          { alertname: "TelemetryCollectorDown", eval_time: "12m", exp_alerts: [EXPECTED.collectorDown] },
           { alertname: "TelemetryBackendDown", eval_time: "20m", exp_alerts: [] },
           { alertname: "ClaudeCodeTelemetryMissing", eval_time: "30m", exp_alerts: [] },
+        ],
+      },
+      {
+        name: "a backend that stops answering scrapes alerts after 5 minutes, with its job",
+        interval: "1m",
+        input_series: [
+          { series: 'up{job="loki"}', values: "1x10 0x20" },
+          { series: 'up{job="grafana"}', values: "1x30" },
+          { series: `${METRICS.session.prometheus}{${CLI}}`, values: "1x30" },
+        ],
+        alert_rule_test: [
+          { alertname: "TelemetryBackendDown", eval_time: "9m", exp_alerts: [] },
+          { alertname: "TelemetryBackendDown", eval_time: "14m", exp_alerts: [] },
+          { alertname: "TelemetryBackendDown", eval_time: "17m", exp_alerts: [EXPECTED.lokiDown] },
         ],
       },
       {
@@ -152,7 +186,10 @@ function unitTests() {
         input_series: [{ series: `${METRICS.session.prometheus}{${CLI}}`, values: "1" }],
         alert_rule_test: [
           { alertname: "ClaudeCodeTelemetryMissing", eval_time: "5h", exp_alerts: [] },
-          { alertname: "ClaudeCodeTelemetryMissing", eval_time: "6h30m", exp_alerts: [firing("ClaudeCodeTelemetryMissing")] },
+          // No collector counters at all (nothing refused or failed yet): quiet, not an error.
+          { alertname: "TelemetryExportFailing", eval_time: "5h", exp_alerts: [] },
+          { alertname: "TelemetryCollectorRefusing", eval_time: "5h", exp_alerts: [] },
+          { alertname: "ClaudeCodeTelemetryMissing", eval_time: "6h30m", exp_alerts: [EXPECTED.missing] },
         ],
       },
     ],

@@ -1,89 +1,45 @@
 // `npm run verify` end to end, run as the real command-line tool against a stack assembled from:
-//   - a real Prometheus 3 with the project's rendered config, recording rules and flags;
-//   - vmagent standing in for the collector's metrics pipeline (OTLP → Prometheus names, remote write);
-//     like the collector's transform/labels it keeps service_name on every series;
+//   - the real collector (otelcol of the pinned release) running the rendered enterprise config:
+//     bearer token required on its OTLP receivers (the real bearertokenauth), metrics by remote write
+//     to Prometheus, events by OTLP to Loki;
+//   - a real Prometheus with the project's rendered config, recording rules and flags;
 //   - Loki: a TEST DOUBLE of Loki's HTTP API (test/support/loki-double.ts), because no Loki binary
 //     is available on this machine; it stores OTLP logs like Loki 3 and answers simple LogQL;
-//   - an OTLP/HTTP front enforcing the bearer token, standing in for the collector's receivers
-//     (/v1/metrics → vmagent, /v1/logs → the Loki double);
-//   - a Grafana stand-in (health, datasource and dashboard lookups, datasource proxy with basic auth);
+//   - Grafana: a STAND-IN (test/support/grafana-stand-in.ts) that knows the datasources and
+//     dashboards the rendered provisioning files provision, and proxies to Prometheus and Loki;
 //   - `pulumi` on PATH replaced by a script printing the stack outputs an enterprise stack exports.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderClientBundle } from "../components/claude/client-bundle.js";
 import { SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
+import { INGEST_TOKEN_ENV } from "../components/collector.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { RECORDED_COUNTERS, RECORDED_USERS } from "../components/prometheus-rules.js";
+import { renderStackFiles } from "../components/render-files.js";
 import { parseSettings } from "../components/settings.js";
-import { dashboardFiles } from "../dashboards/index.js";
 import { buildModel, createMemorySink, emitBurst, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { entries, hasData, type LokiResult } from "../verify/loki.js";
 import { logqlExpectation, NO_FACTS, promqlExpectation, promqlSeriesNames, runFacts, type RunFacts } from "../verify/panel-expectations.js";
 import { exitCode, formatTable, row } from "../verify/report.js";
 import { resolveTargets } from "../verify/targets.js";
-import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
+import { indexAttributesOf, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
+import { renderLokiConfig } from "../components/loki.js";
 import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
 import { renderedPrometheus } from "./support/prometheus-files.js";
-import { describeWithTools, startPrometheus, startVmagent, type RunningServer, type RunningVmagent } from "./support/tools.js";
+import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
+import { grafanaContainerFiles, provisionedFrom, startGrafanaStandIn } from "./support/grafana-stand-in.js";
+import { describeWithTools, startPrometheus, type RunningServer } from "./support/tools.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const TOKEN = randomBytes(16).toString("hex");
 const PASSWORD = randomBytes(12).toString("base64url");
 const ADMIN = "admin";
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, LOOPBACK, r));
-  return `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`;
-}
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Forwards a request to `target`, keeping method, body and the headers that matter. */
-async function forward(req: IncomingMessage, res: ServerResponse, target: string): Promise<void> {
-  const data = await body(req);
-  const headers: Record<string, string> = {};
-  for (const h of ["content-type", "content-encoding"]) if (req.headers[h]) headers[h] = String(req.headers[h]);
-  const up = await fetch(target, { method: req.method, headers, body: req.method === "GET" ? undefined : new Uint8Array(data) });
-  res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "text/plain" }).end(Buffer.from(await up.arrayBuffer()));
-}
-
-/** The collector's OTLP/HTTP receivers with bearertokenauth, routing each signal to its backend. */
-function otlpFront(routes: Record<string, string>): Server {
-  return createServer((req, res) => {
-    const target = routes[req.url ?? ""];
-    if (req.method !== "POST" || !target) return void res.writeHead(404).end();
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
-    forward(req, res, target).catch(() => res.writeHead(502).end());
-  });
-}
-
-/** Grafana as verify meets it: health without login, the rest behind the admin's basic auth. */
-function grafanaStandIn(datasources: Record<string, string>): Server {
-  const provisioned = new Set(Object.keys(dashboardFiles()).map((f) => f.replace(/\.json$/, "")));
-  const login = `Basic ${Buffer.from(`${ADMIN}:${PASSWORD}`).toString("base64")}`;
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://grafana");
-    const json = (status: number, v: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(v));
-    if (url.pathname === "/api/health") return json(200, { database: "ok", version: "stand-in" });
-    if (req.headers.authorization !== login) return json(401, { message: "Unauthorized" });
-    const [, kind, uid, rest] = /^\/api\/(datasources\/proxy\/uid|datasources\/uid|dashboards\/uid)\/([^/]+)(\/.*)?$/.exec(url.pathname) ?? [];
-    if (kind === "datasources/uid") return datasources[uid as string] ? json(200, { uid }) : json(404, { message: "not found" });
-    if (kind === "dashboards/uid") return provisioned.has(uid as string) ? json(200, { dashboard: { uid } }) : json(404, { message: "not found" });
-    const upstream = datasources[uid as string];
-    if (kind !== "datasources/proxy/uid" || !upstream) return json(404, { message: "not found" });
-    forward(req, res, `${upstream}${rest ?? "/"}${url.search}`).catch(() => res.writeHead(502).end());
-  });
-}
+const K8S = { otlpHost: "otel.example.test", grafanaHost: "grafana.example.test", clusterIssuer: "test" };
 
 interface Run {
   code: number | null;
@@ -92,7 +48,7 @@ interface Run {
 
 interface Env {
   prometheus: RunningServer;
-  vmagent: RunningVmagent;
+  collector: RunningCollector;
   loki: LokiDouble;
   servers: Server[];
   front: string;
@@ -135,24 +91,22 @@ function result(out: string, name: string): string | undefined {
   return line?.slice(name.length).trim().split(/\s+/)[0];
 }
 
-describeWithTools(["prometheus", "vmagent"], "npm run verify against a running stack (Loki is a test double)", () => {
+describeWithTools(["otelcol", "prometheus"], "npm run verify against a running stack (real collector and Prometheus; Loki double, Grafana stand-in)", () => {
   beforeAll(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "verify-e2e-"));
-    const rendered = renderedPrometheus(parseSettings({ target: "docker" }, "verify-e2e"));
-    const prometheus = await startPrometheus(rendered);
-    const vmagent = await startVmagent({ remoteWriteUrl: `${prometheus.url}/api/v1/write` });
+    // What an enterprise stack renders: the collector requires the token; clients use OTLP/HTTP.
+    const settings = parseSettings({ target: "kubernetes", kubernetes: K8S, client: { protocol: "http/protobuf" } }, "verify-e2e");
+    const prometheus = await startPrometheus(renderedPrometheus(parseSettings({ target: "docker" }, "verify-e2e")));
     const loki = await startLokiDouble();
-    const frontServer = otlpFront({ "/v1/metrics": vmagent.otlpMetricsUrl, "/v1/logs": `${loki.url}/otlp/v1/logs` });
-    const grafanaServer = grafanaStandIn({ [DATASOURCE_UIDS.prometheus]: prometheus.url, [DATASOURCE_UIDS.loki]: loki.url });
-    const [front, grafana] = await Promise.all([listen(frontServer), listen(grafanaServer)]);
+    const collector = await startCollector({ config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }), env: { [INGEST_TOKEN_ENV]: TOKEN } });
+    const grafana = await startGrafanaStandIn(grafanaContainerFiles(renderStackFiles(settings)), { prometheus: prometheus.url, loki: loki.url }, { user: ADMIN, password: PASSWORD });
 
     // What `pulumi stack output --json --show-secrets` prints for an enterprise stack.
-    const settings = parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.test", grafanaHost: "grafana.example.test", clusterIssuer: "test" }, client: { protocol: "http/protobuf" } }, "verify-e2e");
     const outputs = {
       target: "kubernetes",
-      grafanaUrl: grafana,
+      grafanaUrl: grafana.url,
       prometheusUrl: "http://localhost:9090",
-      otlpHttpEndpoint: front,
+      otlpHttpEndpoint: collector.httpEndpoint,
       grafanaAdminUser: ADMIN,
       grafanaAdminPassword: PASSWORD,
       ingestToken: TOKEN,
@@ -161,7 +115,7 @@ describeWithTools(["prometheus", "vmagent"], "npm run verify against a running s
     writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
     writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs.json")}"\n`);
     chmodSync(path.join(dir, "pulumi"), 0o755);
-    env = { prometheus, vmagent, loki, servers: [frontServer, grafanaServer], front, grafana, dir, runs: [] };
+    env = { prometheus, collector, loki, servers: [grafana.server], front: collector.httpEndpoint, grafana: grafana.url, dir, runs: [] };
   }, 120_000);
 
   afterAll(async () => {
@@ -170,7 +124,7 @@ describeWithTools(["prometheus", "vmagent"], "npm run verify against a running s
       s.closeAllConnections();
       await new Promise((r) => s.close(r));
     }
-    await Promise.all([env.vmagent.stop(), env.loki.stop()]);
+    await Promise.all([env.collector.stop(), env.loki.stop()]);
     await env.prometheus.stop();
     rmSync(env.dir, { recursive: true, force: true });
   });
@@ -285,6 +239,29 @@ describe("verify: which panels must show the run", () => {
   });
 });
 
+describe("the Grafana stand-in", () => {
+  it("provisions exactly what the rendered files provision, read as Grafana reads them", () => {
+    const settings = parseSettings({ target: "kubernetes", kubernetes: K8S }, "verify-e2e");
+    const got = provisionedFrom(grafanaContainerFiles(renderStackFiles(settings)));
+    expect(Object.fromEntries(got.datasources)).toEqual({ "claude-code-prometheus": "prometheus", "claude-code-loki": "loki" });
+    expect([...got.dashboards].sort()).toEqual([
+      "claude-code-adoption",
+      "claude-code-cost",
+      "claude-code-developer",
+      "claude-code-overview",
+      "claude-code-pipeline",
+      "claude-code-quality",
+    ]);
+    // The UIDs verify looks for are the provisioned ones.
+    expect(Object.values(DATASOURCE_UIDS).every((uid) => got.datasources.has(uid))).toBe(true);
+  });
+
+  it("provisions nothing from a datasource file outside the provisioning folder", () => {
+    const files = new Map([["/etc/grafana/elsewhere/ds.yaml", "datasources: [{uid: x, type: prometheus}]"]]);
+    expect(provisionedFrom(files).datasources.size).toBe(0);
+  });
+});
+
 describe("verify: where the stack is reached", () => {
   const outputs = { target: "kubernetes", grafanaUrl: "https://grafana.example.test", prometheusUrl: "http://localhost:9090", otlpHttpEndpoint: "https://otel.example.test", otlpGrpcEndpoint: "https://otel.example.test", grafanaAdminUser: "admin", grafanaAdminPassword: "pw-" + "x".repeat(20), ingestToken: "t".repeat(32) };
 
@@ -327,6 +304,16 @@ describe("verify: the report", () => {
 });
 
 describe("the Loki test double", () => {
+  it("indexes what the rendered Loki config and Loki's defaults index, nothing else", () => {
+    const local = indexAttributesOf(renderLokiConfig(parseSettings({ target: "docker" }, "x")));
+    for (const a of ["service.name", "team", "department", "cost_center", "environment", "k8s.namespace.name"]) expect(local.has(a), a).toBe(true);
+    for (const a of ["user.email", "session.id", "host.arch"]) expect(local.has(a), a).toBe(false);
+    const custom = indexAttributesOf(renderLokiConfig(parseSettings({ target: "docker", collector: { labelAttributes: ["org.unit"] } }, "x")));
+    expect(custom.has("org.unit")).toBe(true);
+    expect(custom.has("team")).toBe(false);
+    expect([...indexAttributesOf("limits_config: {otlp_config: {resource_attributes: {ignore_defaults: true}}}")]).toEqual([]);
+  });
+
   let loki: LokiDouble;
   beforeAll(async () => {
     loki = await startLokiDouble();

@@ -1,5 +1,5 @@
 // The catalog of what Claude Code emits over OTLP: metric and event names, units, attribute keys,
-// and the names the metrics get in Prometheus after the collector's `prometheus` exporter.
+// and the names the metrics get in Prometheus after the collector's `prometheus_remote_write` exporter.
 // Everything that names a Claude Code signal (renderers, dashboards, rules, the simulator, tests)
 // reads it from here, so a rename happens in one place.
 

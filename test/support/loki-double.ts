@@ -3,10 +3,13 @@
 //
 //   POST /otlp/v1/logs                 OTLP/HTTP logs (protobuf, decoded with the generated OTLP
 //                                      classes of @opentelemetry/otlp-transformer, or JSON; gzip ok).
-//                                      Like Loki 3's native OTLP: listed resource attributes become
-//                                      index labels, every other attribute structured metadata,
-//                                      names with dots become underscores, the body is the line.
+//                                      Like Loki 3's native OTLP: resource attributes become index
+//                                      labels where Loki's defaults or the Loki config it is given
+//                                      (the project's rendered one) say so, every other attribute
+//                                      structured metadata, names with dots become underscores, the
+//                                      body is the line.
 //   GET  /ready                        "ready"
+//   GET  /metrics                      one metric of the double's own (so a scrape of it succeeds)
 //   GET|POST /loki/api/v1/query_range  LogQL parsed with @grafana/lezer-logql (Grafana's grammar):
 //     log queries      stream selector, label filters (=, !=, =~, !~, and/or, parentheses) and
 //                      line filters; streams split by labels plus structured metadata, as Loki
@@ -21,7 +24,10 @@ import { gunzipSync } from "node:zlib";
 import { parser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
 import otlpRoot from "@opentelemetry/otlp-transformer/build/src/generated/root.js";
-import { ORG_ATTRIBUTES, promLabel } from "../../components/claude/telemetry.js";
+import { parse } from "yaml";
+import { promLabel } from "../../components/claude/telemetry.js";
+import { renderLokiConfig } from "../../components/loki.js";
+import { parseSettings } from "../../components/settings.js";
 import { LOOPBACK } from "../../scripts/lib/loopback.js";
 
 export interface StoredEntry {
@@ -216,8 +222,42 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body;
 }
 
-export async function startLokiDouble(opts: { indexAttributes?: readonly string[] } = {}): Promise<LokiDouble> {
-  const index = new Set(opts.indexAttributes ?? ["service.name", ...ORG_ATTRIBUTES]);
+/** Resource attributes Loki 3.7 indexes from OTLP unless its config says `ignore_defaults`. */
+const LOKI_DEFAULT_INDEX_ATTRIBUTES = [
+  "cloud.availability_zone",
+  "cloud.region",
+  "container.name",
+  "deployment.environment",
+  "k8s.cluster.name",
+  "k8s.container.name",
+  "k8s.cronjob.name",
+  "k8s.daemonset.name",
+  "k8s.deployment.name",
+  "k8s.job.name",
+  "k8s.namespace.name",
+  "k8s.pod.name",
+  "k8s.replicaset.name",
+  "k8s.statefulset.name",
+  "service.instance.id",
+  "service.name",
+  "service.namespace",
+];
+
+interface OtlpConfig {
+  resource_attributes?: { ignore_defaults?: boolean; attributes_config?: { action: string; attributes?: string[] }[] };
+}
+
+/** The resource attributes a Loki config makes index labels. */
+export function indexAttributesOf(lokiConfigYaml: string): Set<string> {
+  const otlp = (parse(lokiConfigYaml) as { limits_config?: { otlp_config?: OtlpConfig } }).limits_config?.otlp_config?.resource_attributes;
+  const index = new Set(otlp?.ignore_defaults ? [] : LOKI_DEFAULT_INDEX_ATTRIBUTES);
+  for (const rule of otlp?.attributes_config ?? []) for (const a of rule.attributes ?? []) (rule.action === "index_label" ? index.add(a) : index.delete(a));
+  return index;
+}
+
+/** `config`: the Loki config whose OTLP rules it follows (default: the project's rendered local one). */
+export async function startLokiDouble(opts: { config?: string } = {}): Promise<LokiDouble> {
+  const index = indexAttributesOf(opts.config ?? renderLokiConfig(parseSettings({ target: "docker" }, "loki-double")));
   const stored: StoredEntry[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://loki");
@@ -226,6 +266,8 @@ export async function startLokiDouble(opts: { indexAttributes?: readonly string[
     readBody(req)
       .then((body) => {
         if (url.pathname === "/ready") return reply(200, "ready");
+        // Something for Prometheus to scrape, so the stack's `up{job="loki"}` is 1 while the double runs.
+        if (url.pathname === "/metrics") return reply(200, `loki_double_entries ${stored.length}\n`);
         if (url.pathname === "/otlp/v1/logs" && req.method === "POST") {
           stored.push(...toEntries(decodeLogs(body, req.headers["content-type"] ?? ""), index));
           return res.writeHead(204).end();

@@ -1,49 +1,17 @@
-// Runs the real Prometheus, promtool and vmagent that `npm run tools` (scripts/provision-tools.sh)
-// unpacks into .cache/tools (or TOOLS_DIR). A test that needs a missing tool fails under CI=true
-// and is skipped elsewhere, so a developer without the tools still gets a green unit run.
+// Runs the real OpenTelemetry Collector, Prometheus and promtool that `npm run tools`
+// (scripts/provision-tools.ts) builds into .cache/tools (or TOOLS_DIR) at the pinned releases. A
+// test that needs a missing tool fails under CI=true and is skipped (and reported as skipped)
+// elsewhere, so a developer without Go still gets a green unit run.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "vitest";
 import { LOOPBACK, freePort, sleep } from "../../scripts/lib/loopback.js";
 import { boundChild, type BoundedChild } from "../../scripts/lib/bounded-child.js";
+import { missingToolsMessage, toolPath, type ToolName } from "../../scripts/lib/tools.js";
 
-export type ToolName = "prometheus" | "promtool" | "vmagent";
-
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-export function toolsDir(): string {
-  const fromEnv = process.env.TOOLS_DIR;
-  return fromEnv ? path.resolve(fromEnv) : path.join(PROJECT_ROOT, ".cache", "tools");
-}
-
-export function toolPath(name: ToolName): string | undefined {
-  const file = path.join(toolsDir(), "bin", name);
-  return existsSync(file) ? file : undefined;
-}
-
-/** Debian package version a tool came from, as recorded by the provisioning script. */
-export function packageVersion(name: ToolName): string | undefined {
-  const file = path.join(toolsDir(), "versions.txt");
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${name} `));
-  return line?.slice(name.length + 1).trim();
-}
-
-/** Environment for the tools: libraries the provisioning script had to add come first. */
-function toolEnv(): NodeJS.ProcessEnv {
-  const lib = path.join(toolsDir(), "lib");
-  const prev = process.env.LD_LIBRARY_PATH;
-  return { ...process.env, LD_LIBRARY_PATH: prev ? `${lib}:${prev}` : lib };
-}
-
-function missingMessage(missing: readonly ToolName[]): string {
-  return `${missing.join(", ")} not found in ${toolsDir()}/bin: run \`npm run tools\``;
-}
+export { toolPath, TOOL_VERSIONS, type ToolName } from "../../scripts/lib/tools.js";
 
 const isCI = () => process.env.CI === "true";
 
@@ -55,11 +23,11 @@ export function describeWithTools(tools: readonly ToolName[], title: string, bod
   } else if (isCI()) {
     describe(title, () => {
       it(`has ${tools.join(", ")}`, () => {
-        throw new Error(missingMessage(missing));
+        throw new Error(missingToolsMessage(missing));
       });
     });
   } else {
-    describe.skipIf(true)(`${title} (${missingMessage(missing)})`, body);
+    describe.skipIf(true)(`${title} (${missingToolsMessage(missing)})`, body);
   }
 }
 
@@ -76,15 +44,15 @@ export function requireTools<T extends ToolName>(
     else found[t] = p;
   }
   if (missing.length > 0) {
-    if (isCI()) throw new Error(missingMessage(missing));
-    ctx.skip(missingMessage(missing));
+    if (isCI()) throw new Error(missingToolsMessage(missing));
+    ctx.skip(missingToolsMessage(missing));
   }
   return found;
 }
 
 function mustHave(name: ToolName): string {
   const p = toolPath(name);
-  if (p === undefined) throw new Error(missingMessage([name]));
+  if (p === undefined) throw new Error(missingToolsMessage([name]));
   return p;
 }
 
@@ -99,9 +67,9 @@ process.once("exit", () => {
 // setpriv asks the kernel to kill the tool if the test process dies without running exit hooks.
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
-function launch(bin: string, args: string[], lifetimeMs: number, cwd?: string): BoundedChild {
+export function launch(bin: string, args: string[], lifetimeMs: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): BoundedChild {
   const [cmd, argv] = SETPRIV ? [SETPRIV, ["--pdeathsig", "KILL", "--", bin, ...args]] : [bin, args];
-  const child = spawn(cmd, argv, { cwd, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, argv, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   const bounded = boundChild(child, lifetimeMs, 5000);
   void bounded.exited.finally(() => live.delete(child));
@@ -115,10 +83,10 @@ export interface RunResult {
 }
 
 /** Runs a tool to completion (killed after `timeoutMs`), e.g. `prometheus --version`. */
-export function runTool(name: ToolName, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runTool(name: ToolName, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   const bin = mustHave(name);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: opts.cwd, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
@@ -193,7 +161,7 @@ async function startServer(
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://${LOOPBACK}:${port}`;
-    const proc = launch(bin, args(port), lifetimeMs, dir);
+    const proc = launch(bin, args(port), lifetimeMs, { cwd: dir });
     const ready = waitFor(() => httpOk(url + readyPath), 30_000, 100).then(() => "ready");
     const outcome = await Promise.race([ready, proc.exited.then((how) => `exited (${how})`)]).catch(
       (err: Error) => `not ready: ${err.message}`,
@@ -218,8 +186,11 @@ function tempDir(prefix: string): string {
 }
 
 export interface PrometheusOptions {
-  /** prometheus.yml; rule files are referenced by their names in `ruleFiles`, relative to it. */
-  configYaml: string;
+  /**
+   * prometheus.yml, or a function of the address it will listen on (host:port), e.g. for a config
+   * that scrapes Prometheus itself; rule files are referenced by their names in `ruleFiles`.
+   */
+  configYaml: string | ((listen: string) => string);
   ruleFiles?: Record<string, string>;
   /** Further command-line flags, e.g. `--web.enable-otlp-receiver`. */
   flags?: string[];
@@ -230,109 +201,24 @@ export interface PrometheusOptions {
 /** A real Prometheus on 127.0.0.1 with a throw-away TSDB and the remote-write receiver on. */
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningServer> {
   const dir = tempDir("prometheus");
-  writeFileSync(path.join(dir, "prometheus.yml"), opts.configYaml);
   for (const [name, content] of Object.entries(opts.ruleFiles ?? {})) {
     const file = path.join(dir, name);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
-  const args = (port: number) => [
-    `--config.file=${path.join(dir, "prometheus.yml")}`,
-    `--storage.tsdb.path=${path.join(dir, "data")}`,
-    `--web.listen-address=${LOOPBACK}:${port}`,
-    "--web.enable-remote-write-receiver",
-    "--log.level=warn",
-    ...(opts.flags ?? []),
-  ];
-  return startServer("prometheus", dir, args, "/-/ready", opts.maxLifetimeMs ?? 15 * 60_000);
-}
-
-export interface VmagentOptions {
-  /** Prometheus remote-write endpoint, e.g. `${prometheus.url}/api/v1/write`. */
-  remoteWriteUrl: string;
-  flags?: string[];
-  maxLifetimeMs?: number;
-}
-
-export interface RunningVmagent extends RunningServer {
-  /** OTLP/HTTP protobuf metrics endpoint (the full per-signal URL). */
-  otlpMetricsUrl: string;
-  /** Resolves once everything vmagent received has been delivered to the remote-write URL. */
-  flush(timeoutMs?: number): Promise<void>;
-}
-
-/**
- * Relabelling that gives vmagent's output the label set the project's collector writes: `job` from
- * service.namespace/service.name, `instance` from service.instance.id, scope labels named
- * `otel_scope_*`, `service_name` kept (the collector lifts service.name onto every data point),
- * and no other resource attribute.
- */
-const COLLECTOR_LIKE_RELABEL = `
-- {action: replace, source_labels: [service_namespace, service_name], separator: /, regex: "(.+)/(.+)", target_label: job, replacement: "$1/$2"}
-- {action: replace, source_labels: [service_namespace, service_name], separator: /, regex: "/(.+)", target_label: job, replacement: "$1"}
-- {action: replace, source_labels: [service_instance_id], regex: "(.+)", target_label: instance, replacement: "$1"}
-- {action: labelmap, regex: "scope_(name|version|schema_url)", replacement: "otel_scope_$1"}
-- {action: labeldrop, regex: "scope_(name|version|schema_url)|service_namespace|service_instance_id"}
-`;
-
-/**
- * vmagent accepting OTLP/HTTP metrics and remote-writing them with the names the Collector's
- * `prometheus` exporter gives them (unit suffix, `_total` on monotonic sums, dots to underscores).
- * Like that exporter, it takes cumulative sums only: delta sums are dropped.
- */
-export async function startVmagent(opts: VmagentOptions): Promise<RunningVmagent> {
-  const dir = tempDir("vmagent");
-  const relabel = path.join(dir, "relabel.yml");
-  writeFileSync(relabel, COLLECTOR_LIKE_RELABEL);
-  const args = (port: number) => [
-    `-httpListenAddr=${LOOPBACK}:${port}`,
-    `-remoteWrite.url=${opts.remoteWriteUrl}`,
-    `-remoteWrite.tmpDataPath=${path.join(dir, "queue")}`,
-    "-remoteWrite.forcePromProto",
-    "-remoteWrite.flushInterval=200ms",
-    "-remoteWrite.retryMinInterval=200ms",
-    "-remoteWrite.retryMaxInterval=2s",
-    `-remoteWrite.relabelConfig=${relabel}`,
-    "-opentelemetry.usePrometheusNaming",
-    // Promoting every resource attribute would duplicate the ones Claude Code copies onto each
-    // data point, and Prometheus drops series with duplicate labels.
-    "-opentelemetry.promoteAllResourceAttributes=false",
-    "-opentelemetry.promoteResourceAttributes=service.name,service.namespace,service.instance.id",
-    "-loggerLevel=WARN",
-    "-memory.allowedBytes=256MiB",
-    ...(opts.flags ?? []),
-  ];
-  const server = await startServer("vmagent", dir, args, "/health", opts.maxLifetimeMs ?? 15 * 60_000);
-  return {
-    ...server,
-    otlpMetricsUrl: `${server.url}/opentelemetry/v1/metrics`,
-    flush: (timeoutMs = 15_000) => waitForDelivery(server.url, timeoutMs),
+  const args = (port: number) => {
+    const config = opts.configYaml;
+    writeFileSync(path.join(dir, "prometheus.yml"), typeof config === "function" ? config(`${LOOPBACK}:${port}`) : config);
+    return [
+      `--config.file=${path.join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=${LOOPBACK}:${port}`,
+      "--web.enable-remote-write-receiver",
+      "--log.level=warn",
+      ...(opts.flags ?? []),
+    ];
   };
-}
-
-/** Sum of every series of `name` in a Prometheus text exposition. */
-function metricSum(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return sum;
-}
-
-/** Waits until every row vmagent accepted is in a block, and every block was sent or dropped. */
-async function waitForDelivery(vmagentUrl: string, timeoutMs: number): Promise<void> {
-  await waitFor(async () => {
-    const res = await fetch(`${vmagentUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
-    const text = await res.text();
-    const m = (n: string) => metricSum(text, n);
-    const dropped = m("vmagent_remotewrite_packets_dropped_total");
-    if (dropped > 0) throw new Error(`vmagent dropped ${dropped} blocks that the remote end rejected`);
-    const rowsQueued = m("vmagent_remotewrite_rows_pushed_after_relabel_total");
-    const rowsInBlocks = m("vmagent_remotewrite_block_size_rows_sum");
-    const blocksMade = m("vmagent_remotewrite_block_size_rows_count");
-    const blocksSent = m("vmagent_remotewrite_blocks_sent_total");
-    return rowsInBlocks >= rowsQueued && blocksSent >= blocksMade;
-  }, timeoutMs);
+  return startServer("prometheus", dir, args, "/-/ready", opts.maxLifetimeMs ?? 15 * 60_000);
 }
 
 // ---------------------------------------------------------------------------------------------
