@@ -28,13 +28,14 @@ import {
   expectedTotals,
   otlpExporters,
   sessionRecords,
+  type Attributes,
   type ExpectedTotals,
   type SimulationModel,
 } from "../simulator/index.js";
 import { panelQueries, substitute, type PanelQuery } from "../dashboards/panel-queries.js";
 import { LOOPBACK, freePort } from "../scripts/lib/loopback.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
-import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
+import { quantile, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type PromSeries, type RunningServer } from "./support/tools.js";
 
 /** Rules compressed in time: the same expressions, evaluated every 2 s instead of every minute. */
@@ -242,6 +243,68 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     expect(positive(await valuesOf("Sent", "A")), "metric points sent").toBe(true);
     expect(positive(await valuesOf("Sent", "B")), "log records sent").toBe(true);
     for (const refId of ["A", "B", "C", "D"]) expect(await valuesOf("Refused and failed", refId), `refused/failed ${refId}`).toEqual([0]);
+  });
+
+  it("every LogQL panel query, evaluated by the Loki double on the events the real collector delivered, gives what the events hold", async () => {
+    const { loki, model, developer } = must();
+    const events = model.sessions.flatMap((s) => sessionRecords(s)).flatMap((r) => (r.kind === "event" ? [r.attributes] : []));
+    expect(loki.entries()).toHaveLength(events.length);
+    const of = (name: string) => events.filter((a) => a["event.name"] === name);
+    // An event without the label lands in the series without it (key "").
+    const labelOf = (a: Attributes, key: string) => (a[key] === undefined ? "" : String(a[key]));
+    const countBy = (rows: Attributes[], key: string) => {
+      const out: Record<string, number> = {};
+      for (const a of rows) out[labelOf(a, key)] = (out[labelOf(a, key)] ?? 0) + 1;
+      return out;
+    };
+    const queries = panelQueries(allDashboards()).filter((q) => q.datasource?.type === "loki");
+    const exprOf = (panel: string, refId = "A") => {
+      const q = queries.find((x) => x.panel === panel && x.refId === refId);
+      expect(q, `${panel} / ${refId}`).toBeDefined();
+      const values: Record<string, string> = q?.dashboard === "claude-code-developer" ? { user: developer } : {};
+      // One evaluation at the end of the run over a range that holds every event.
+      return substitute((q as PanelQuery).expr.replaceAll("[$__interval]", "[1h]").replaceAll("[$__range]", "[1h]"), values);
+    };
+    const endNs = String((Date.now() + 60_000) * 1e6);
+    const lokiQuery = async (expr: string) => {
+      const params = new URLSearchParams({ query: expr, start: String((Date.now() - 3_600_000) * 1e6), end: endNs, step: "60", limit: "5000" });
+      const body = (await (await fetch(`${loki.url}/loki/api/v1/query_range?${params}`)).json()) as { data: { resultType: string; result: { metric?: Record<string, string>; stream?: Record<string, string>; values: [unknown, string][] }[] } };
+      return body.data;
+    };
+    const lastBy = async (expr: string, label: string) => {
+      const data = await lokiQuery(expr);
+      expect(data.resultType, expr).toBe("matrix");
+      return Object.fromEntries(data.result.map((r) => [r.metric?.[label] ?? "", Number(r.values.at(-1)?.[1])]));
+    };
+    const lines = async (expr: string) => (await lokiQuery(expr)).result.reduce((n, r) => n + r.values.length, 0);
+
+    const tools = of("tool_result");
+    const apiRequests = of("api_request");
+    const apiErrors = of("api_error");
+    expect(tools.length * apiRequests.length * apiErrors.length, "the run has tool results, requests and errors").toBeGreaterThan(0);
+
+    expect(await lastBy(exprOf("Tool calls by tool"), "tool_name")).toEqual(countBy(tools, "tool_name"));
+    const successes = countBy(tools.filter((a) => a.success === "true"), "tool_name");
+    const calls = countBy(tools, "tool_name");
+    const rate = await lastBy(exprOf("Tool success rate by tool"), "tool_name");
+    expect(Object.keys(rate).sort()).toEqual(Object.keys(successes).sort());
+    for (const [tool, n] of Object.entries(successes)) expect(rate[tool], tool).toBeCloseTo(n / (calls[tool] as number), 9);
+    expect(await lastBy(exprOf("API errors by status code"), "status_code")).toEqual(countBy(apiErrors, "status_code"));
+
+    const quantilesBy = (rows: Attributes[], key: string, phi: number) => {
+      const groups: Record<string, number[]> = {};
+      for (const a of rows) (groups[labelOf(a, key)] ??= []).push(Number(a.duration_ms));
+      return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, quantile(phi, v)]));
+    };
+    for (const [refId, phi] of [["A", 0.5], ["B", 0.95]] as const) {
+      const tool = await lastBy(exprOf("Tool duration by tool", refId), "tool_name");
+      for (const [k, v] of Object.entries(quantilesBy(tools, "tool_name", phi))) expect(tool[k], `tool ${k} p${phi * 100}`).toBeCloseTo(v, 6);
+      const latency = await lastBy(exprOf("API request latency by model", refId), "model");
+      for (const [k, v] of Object.entries(quantilesBy(apiRequests, "model", phi))) expect(latency[k], `model ${k} p${phi * 100}`).toBeCloseTo(v, 6);
+    }
+
+    expect(await lines(exprOf("Errors"))).toBe(apiErrors.length + tools.filter((a) => a.success === "false").length);
+    expect(await lines(exprOf("Recent API errors"))).toBe(apiErrors.filter((a) => a["user.email"] === developer).length);
   });
 
   it("cost per team, department, cost centre and model equals what was sent", async () => {

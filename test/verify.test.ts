@@ -22,12 +22,12 @@ import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { RECORDED_COUNTERS, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { renderStackFiles } from "../components/render-files.js";
 import { parseSettings } from "../components/settings.js";
-import { buildModel, createMemorySink, emitBurst, expectedTotals, otlpExporters } from "../simulator/index.js";
-import { entries, hasData, type LokiResult } from "../verify/loki.js";
+import { buildModel, createMemorySink, emitBurst, expectedTotals, otlpExporters, sessionRecords } from "../simulator/index.js";
+import { entries, type LokiResult } from "../verify/loki.js";
 import { logqlExpectation, NO_FACTS, promqlExpectation, promqlSeriesNames, runFacts, type RunFacts } from "../verify/panel-expectations.js";
 import { exitCode, formatTable, row } from "../verify/report.js";
 import { resolveTargets } from "../verify/targets.js";
-import { indexAttributesOf, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
+import { indexAttributesOf, quantile, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderLokiConfig } from "../components/loki.js";
 import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
 import { renderedPrometheus } from "./support/prometheus-files.js";
@@ -343,8 +343,23 @@ describe("the Loki test double", () => {
     expect(requests.reduce((sum, l) => sum + Number(l.labels.cost_usd), 0)).toBeCloseTo(sent.costUsd, 9);
     expect(entries((await query(`{service_name="nobody"} | simulation_run="double-run"`)).body as LokiResult)).toEqual([]);
 
-    const metric = await query(`sum(count_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" | unwrap duration_ms | __error__="" [1h]))`, { step: "60" });
-    expect(hasData(metric.body as LokiResult)).toBe(sent.events.tool_result > 0);
+    // Metric queries are evaluated: one step at the end of the range sees every event of the hour.
+    const endNs = String((Date.now() + 60_000) * 1e6);
+    const instant = async (q: string) => (await query(q, { start: endNs, end: endNs, step: "60" })).body as { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    const toolResults = model.sessions.flatMap((s) => sessionRecords(s, "double-run")).flatMap((r) => (r.kind === "event" && r.event === "toolResult" ? [r.attributes] : []));
+    expect(toolResults.length).toBe(sent.events.tool_result);
+    const count = await instant(`sum(count_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" [1h]))`);
+    expect(count.result.map((r) => Number(r.values.at(-1)?.[1]))).toEqual([toolResults.length]);
+    const byTool = await instant(`sum by (tool_name) (count_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" [1h]))`);
+    const expectedByTool: Record<string, number> = {};
+    for (const a of toolResults) expectedByTool[String(a.tool_name)] = (expectedByTool[String(a.tool_name)] ?? 0) + 1;
+    expect(Object.fromEntries(byTool.result.map((r) => [r.metric.tool_name, Number(r.values.at(-1)?.[1])]))).toEqual(expectedByTool);
+    const durations = toolResults.map((a) => Number(a.duration_ms));
+    const total = await instant(`sum(sum_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" | unwrap duration_ms | __error__="" [1h]))`);
+    expect(Number(total.result[0]?.values.at(-1)?.[1])).toBeCloseTo(durations.reduce((a, b) => a + b, 0), 6);
+    // Nearest-rank interpolation, as Loki computes quantiles: the median of 1..4 is 2.5.
+    expect(quantile(0.5, [4, 1, 3, 2])).toBe(2.5);
+    expect((await query(`sum(count_over_time({service_name=~".+"} | unwrap duration_ms [1h]))`)).status).toBe(400);
     expect((await query(`{service_name=~".+"} | json`)).status).toBe(400);
     expect((await query(`{service_name=~`)).status).toBe(400);
   });

@@ -14,9 +14,11 @@
 //     log queries      stream selector, label filters (=, !=, =~, !~, and/or, parentheses) and
 //                      line filters; streams split by labels plus structured metadata, as Loki
 //                      returns them without the categorize-labels flag.
-//     metric queries   NOT evaluated: answered with one series counting, per step, the lines the
-//                      first `{…} | … [range]` selects (after `unwrap`, only numeric values). Enough
-//                      to tell "returns data" from "no data"; aggregations and values are not Loki's.
+//     metric queries   evaluated at every step over the stored entries, with Loki's semantics for
+//                      the forms the dashboards use: count_over_time, rate, and (after `unwrap`)
+//                      sum/avg/min/max/quantile_over_time, with `by (…)`; sum/avg/min/max/count
+//                      by (…) over them; `/ * + -` between two of them, matched on equal labels.
+//                      A series' labels are its stream labels plus structured metadata.
 //   Anything else (parsers, number filters, …) gets HTTP 400, as a query Loki cannot run would.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -170,10 +172,123 @@ function compiler(query: string) {
   const expr = tree.topNode.getChild("Expr");
   const log = expr?.getChild("LogExpr");
   if (log) return { kind: "log" as const, ...logPipeline(log) };
-  const range = expr ? descendants(expr, "LogRangeExpr")[0] : undefined;
-  if (!range) throw new Unsupported("no log selector in the query");
-  return { kind: "metric" as const, ...logPipeline(range), rangeMs: durationMs(text(range.getChild("Range")?.getChild("Duration") as SyntaxNode)) };
+  const metric = expr?.getChild("MetricExpr");
+  if (!metric) throw new Unsupported("neither a log nor a metric query");
+
+  const groupingOf = (n: SyntaxNode): string[] | undefined => {
+    const g = n.getChild("Grouping");
+    if (!g) return undefined;
+    if (g.getChild("Without")) throw new Unsupported("without (…) not supported by the Loki double");
+    return descendants(g, "Identifier").map(text);
+  };
+  const opOf = (n: SyntaxNode | null): string => n?.firstChild?.name ?? "";
+  const metricExpr = (n: SyntaxNode): Evaluator => {
+    const node = n.firstChild;
+    if (node?.name === "RangeAggregationExpr") {
+      const lr = node.getChild("LogRangeExpr") as SyntaxNode;
+      const { pred, unwrap } = logPipeline(lr);
+      const rangeNs = BigInt(durationMs(text(lr.getChild("Range")?.getChild("Duration") as SyntaxNode))) * 1_000_000n;
+      const param = node.getChild("Number") ? Number(text(node.getChild("Number") as SyntaxNode)) : undefined;
+      const fn = rangeFunction(opOf(node.getChild("RangeOp")), param, Number(rangeNs / 1_000_000n) / 1000, unwrap !== undefined);
+      const by = groupingOf(node);
+      return (entries, t) => {
+        const groups = new Map<string, { labels: Labels; values: number[] }>();
+        for (const e of entries) {
+          if (e.tsNs <= t - rangeNs || e.tsNs > t) continue;
+          const all = { ...e.stream, ...e.structuredMetadata };
+          if (!pred(all, e.line)) continue;
+          const labels = by ? pick(all, by) : all;
+          const key = keyOf(labels);
+          if (!groups.has(key)) groups.set(key, { labels, values: [] });
+          groups.get(key)?.values.push(unwrap ? Number(all[unwrap]) : 1);
+        }
+        return new Map([...groups].map(([k, g]) => [k, { labels: g.labels, value: fn(g.values) }]));
+      };
+    }
+    if (node?.name === "VectorAggregationExpr") {
+      const inner = metricExpr(node.getChild("MetricExpr") as SyntaxNode);
+      const agg = vectorFunction(opOf(node.getChild("VectorOp")));
+      const by = groupingOf(node) ?? [];
+      return (entries, t) => {
+        const groups = new Map<string, { labels: Labels; values: number[] }>();
+        for (const s of inner(entries, t).values()) {
+          const labels = pick(s.labels, by);
+          const key = keyOf(labels);
+          if (!groups.has(key)) groups.set(key, { labels, values: [] });
+          groups.get(key)?.values.push(s.value);
+        }
+        return new Map([...groups].map(([k, g]) => [k, { labels: g.labels, value: agg(g.values) }]));
+      };
+    }
+    if (node?.name === "BinOpExpr") {
+      const [left, right] = node.getChildren("Expr").map((e) => metricExpr(e.getChild("MetricExpr") as SyntaxNode)) as [Evaluator, Evaluator];
+      const op = BIN_OPS[node.getChild("Div") ? "Div" : node.getChild("Mul") ? "Mul" : node.getChild("Add") ? "Add" : node.getChild("Sub") ? "Sub" : ""];
+      if (!op) throw new Unsupported(`binary operator not supported by the Loki double: ${text(node)}`);
+      return (entries, t) => {
+        const r = right(entries, t);
+        const out: Series = new Map();
+        for (const [k, a] of left(entries, t)) {
+          const b = r.get(k);
+          if (b) out.set(k, { labels: a.labels, value: op(a.value, b.value) });
+        }
+        return out;
+      };
+    }
+    throw new Unsupported(`${node?.name ?? "expression"} not supported by the Loki double: ${text(n)}`);
+  };
+  return { kind: "metric" as const, evaluate: metricExpr(metric) };
 }
+
+type Series = Map<string, { labels: Labels; value: number }>;
+type Evaluator = (entries: readonly StoredEntry[], tNs: bigint) => Series;
+
+const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+function pick(labels: Labels, names: readonly string[]): Labels {
+  const out: Labels = {};
+  for (const n of names) if (labels[n] !== undefined && labels[n] !== "") out[n] = labels[n] as string;
+  return out;
+}
+
+/** The φ-quantile with linear interpolation between the closest ranks, as Loki and Prometheus compute it. */
+export function quantile(phi: number, values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = phi * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (rank - lo);
+}
+
+function rangeFunction(op: string, param: number | undefined, rangeSeconds: number, unwrapped: boolean): (values: number[]) => number {
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  // Loki refuses count_over_time and rate on unwrapped values the double does not model either.
+  if (op === "CountOverTime" || op === "Rate") {
+    if (unwrapped) throw new Unsupported(`${op} with unwrap not supported by the Loki double`);
+    return op === "Rate" ? (v) => v.length / rangeSeconds : (v) => v.length;
+  }
+  if (!unwrapped) throw new Unsupported(`${op} needs unwrap`);
+  if (op === "SumOverTime") return sum;
+  if (op === "AvgOverTime") return (v) => sum(v) / v.length;
+  if (op === "MinOverTime") return (v) => Math.min(...v);
+  if (op === "MaxOverTime") return (v) => Math.max(...v);
+  if (op === "QuantileOverTime" && param !== undefined) return (v) => quantile(param, v);
+  throw new Unsupported(`range function ${op} not supported by the Loki double`);
+}
+
+function vectorFunction(op: string): (values: number[]) => number {
+  const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
+  const fns: Record<string, (v: number[]) => number> = { Sum: sum, Avg: (v) => sum(v) / v.length, Min: (v) => Math.min(...v), Max: (v) => Math.max(...v), Count: (v) => v.length };
+  const fn = fns[op];
+  if (!fn) throw new Unsupported(`aggregation ${op} not supported by the Loki double`);
+  return fn;
+}
+
+const BIN_OPS: Record<string, ((a: number, b: number) => number) | undefined> = {
+  Div: (a, b) => a / b,
+  Mul: (a, b) => a * b,
+  Add: (a, b) => a + b,
+  Sub: (a, b) => a - b,
+};
 
 /** Loki accepts nanosecond integers, (fractional) seconds and RFC 3339 times. */
 function timeNs(v: string | null, fallbackMs: number): bigint {
@@ -189,8 +304,8 @@ function queryRange(all: readonly StoredEntry[], params: URLSearchParams): unkno
   const end = timeNs(params.get("end"), now);
   const q = compiler(params.get("query") ?? "");
   const labelsOf = (e: StoredEntry) => ({ ...e.stream, ...e.structuredMetadata });
-  const selected = all.filter((e) => q.pred(labelsOf(e), e.line));
   if (q.kind === "log") {
+    const selected = all.filter((e) => q.pred(labelsOf(e), e.line));
     const inRange = selected.filter((e) => e.tsNs >= start && e.tsNs < end).sort((a, b) => (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
     if (params.get("direction") !== "forward") inRange.reverse();
     const streams = new Map<string, { stream: Labels; values: [string, string][] }>();
@@ -204,13 +319,14 @@ function queryRange(all: readonly StoredEntry[], params: URLSearchParams): unkno
   }
   const stepStr = params.get("step") ?? "60";
   const stepNs = BigInt(/^\d+(\.\d+)?$/.test(stepStr) ? Math.round(Number(stepStr) * 1000) : durationMs(stepStr)) * 1_000_000n;
-  const rangeNs = BigInt(q.rangeMs) * 1_000_000n;
-  const values: [number, string][] = [];
+  const series = new Map<string, { metric: Labels; values: [number, string][] }>();
   for (let t = start; t <= end; t += stepNs) {
-    const n = selected.filter((e) => e.tsNs > t - rangeNs && e.tsNs <= t).length;
-    if (n > 0) values.push([Number(t / 1_000_000n) / 1000, String(n)]);
+    for (const [k, v] of q.evaluate(all, t)) {
+      if (!series.has(k)) series.set(k, { metric: v.labels, values: [] });
+      series.get(k)?.values.push([Number(t / 1_000_000n) / 1000, String(v.value)]);
+    }
   }
-  return { resultType: "matrix", result: values.length ? [{ metric: {}, values }] : [] };
+  return { resultType: "matrix", result: [...series.values()] };
 }
 
 // ---- server --------------------------------------------------------------------------------------
