@@ -99,7 +99,7 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     const prometheus = await startPrometheus(renderedPrometheus(parseSettings({ target: "docker" }, "verify-e2e")));
     const loki = await startLokiDouble();
     const collector = await startCollector({ config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }), env: { [INGEST_TOKEN_ENV]: TOKEN } });
-    const grafana = await startGrafanaStandIn(grafanaContainerFiles(renderStackFiles(settings)), { prometheus: prometheus.url, loki: loki.url }, { user: ADMIN, password: PASSWORD });
+    const grafana = await startGrafanaStandIn(grafanaContainerFiles(renderStackFiles(settings)), { backends: { prometheus: prometheus.url, loki: loki.url }, login: { user: ADMIN, password: PASSWORD } });
 
     // What `pulumi stack output --json --show-secrets` prints for an enterprise stack.
     const outputs = {
@@ -243,8 +243,11 @@ describe("the Grafana stand-in", () => {
   it("provisions exactly what the rendered files provision, read as Grafana reads them", () => {
     const settings = parseSettings({ target: "kubernetes", kubernetes: K8S }, "verify-e2e");
     const got = provisionedFrom(grafanaContainerFiles(renderStackFiles(settings)));
-    expect(Object.fromEntries(got.datasources)).toEqual({ "claude-code-prometheus": "prometheus", "claude-code-loki": "loki" });
-    expect([...got.dashboards].sort()).toEqual([
+    expect(Object.fromEntries(got.datasources)).toEqual({
+      "claude-code-prometheus": { type: "prometheus", url: "http://claude-telemetry-prometheus.claude-telemetry.svc:9090" },
+      "claude-code-loki": { type: "loki", url: "http://claude-telemetry-loki.claude-telemetry.svc:3100" },
+    });
+    expect([...got.dashboards.keys()].sort()).toEqual([
       "claude-code-adoption",
       "claude-code-cost",
       "claude-code-developer",

@@ -5,9 +5,14 @@
 // (provisioning/dashboards) names. So a UID the product's provisioning does not hold is a 404 here.
 //
 //   GET /api/health                          200 without login
-//   GET /api/datasources/uid/<uid>           200 for a provisioned datasource (admin basic auth)
+//   GET /metrics                             a metric of its own (so Prometheus' scrape of it succeeds)
+//   GET /api/datasources[/uid/<uid>]         the provisioned datasources (admin basic auth)
 //   GET /api/dashboards/uid/<uid>            200 for a provisioned dashboard (admin basic auth)
-//   *   /api/datasources/proxy/uid/<uid>/…   forwarded to the backend given for that datasource's type
+//   GET /api/search                          the provisioned dashboards (admin basic auth)
+//   *   /api/datasources/proxy/uid/<uid>/…   forwarded to that datasource's URL, or to the backend
+//                                            given for its type
+// It also runs inside a container of the Docker test (test/docker/stand-ins/grafana-main.ts), as
+// Grafana's image would, with the files it finds on disk.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -19,23 +24,27 @@ import { LOOPBACK } from "../../scripts/lib/loopback.js";
 export type ContainerFiles = ReadonlyMap<string, string>;
 
 export interface Provisioned {
-  /** Datasource UID → type. */
-  datasources: Map<string, string>;
-  dashboards: Set<string>;
+  /** Datasource UID → type and URL. */
+  datasources: Map<string, { type: string; url: string }>;
+  /** Dashboard UID → title. */
+  dashboards: Map<string, string>;
 }
 
 /** What Grafana would provision from these files. */
-export function provisionedFrom(files: ContainerFiles): Provisioned {
+export function provisionedFrom(files: ContainerFiles, provisioningDir = GRAFANA_PROVISIONING_DIR): Provisioned {
   const under = (dir: string, ext: RegExp) => [...files.entries()].filter(([p]) => path.dirname(p) === dir && ext.test(p));
-  const datasources = new Map<string, string>();
-  for (const [, text] of under(`${GRAFANA_PROVISIONING_DIR}/datasources`, /\.ya?ml$/)) {
-    for (const ds of (parse(text) as { datasources?: { uid: string; type: string }[] }).datasources ?? []) datasources.set(ds.uid, ds.type);
+  const datasources = new Map<string, { type: string; url: string }>();
+  for (const [, text] of under(`${provisioningDir}/datasources`, /\.ya?ml$/)) {
+    for (const ds of (parse(text) as { datasources?: { uid: string; type: string; url: string }[] }).datasources ?? []) datasources.set(ds.uid, { type: ds.type, url: ds.url });
   }
-  const dashboards = new Set<string>();
-  for (const [, text] of under(`${GRAFANA_PROVISIONING_DIR}/dashboards`, /\.ya?ml$/)) {
+  const dashboards = new Map<string, string>();
+  for (const [, text] of under(`${provisioningDir}/dashboards`, /\.ya?ml$/)) {
     for (const p of (parse(text) as { providers?: { type: string; options: { path: string } }[] }).providers ?? []) {
       if (p.type !== "file") continue;
-      for (const [, json] of under(p.options.path, /\.json$/)) dashboards.add((JSON.parse(json) as { uid: string }).uid);
+      for (const [, json] of under(p.options.path, /\.json$/)) {
+        const d = JSON.parse(json) as { uid: string; title: string };
+        dashboards.set(d.uid, d.title);
+      }
     }
   }
   return { datasources, dashboards };
@@ -67,26 +76,38 @@ export interface GrafanaStandIn {
   server: Server;
 }
 
-/**
- * Serves the API above for what `files` provision; `backends` maps a datasource type (prometheus,
- * loki) to the URL its proxy forwards to; `login` is the admin's user and password.
- */
-export async function startGrafanaStandIn(files: ContainerFiles, backends: Record<string, string>, login: { user: string; password: string }): Promise<GrafanaStandIn> {
-  const provisioned = provisionedFrom(files);
-  const basic = `Basic ${Buffer.from(`${login.user}:${login.password}`).toString("base64")}`;
+export interface GrafanaStandInOptions {
+  /** Where each datasource type's proxy forwards (default: the datasource's provisioned URL). */
+  backends?: Record<string, string>;
+  /** The admin's user and password. */
+  login: { user: string; password: string };
+  /** Grafana's provisioning folder (GF_PATHS_PROVISIONING). */
+  provisioningDir?: string;
+  /** Default 127.0.0.1 and a free port. */
+  host?: string;
+  port?: number;
+}
+
+/** Serves the API above for what `files` provision. */
+export async function startGrafanaStandIn(files: ContainerFiles, opts: GrafanaStandInOptions): Promise<GrafanaStandIn> {
+  const provisioned = provisionedFrom(files, opts.provisioningDir);
+  const basic = `Basic ${Buffer.from(`${opts.login.user}:${opts.login.password}`).toString("base64")}`;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://grafana");
     const json = (status: number, v: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(v));
     if (url.pathname === "/api/health") return json(200, { database: "ok", version: "stand-in" });
+    if (url.pathname === "/metrics") return res.writeHead(200, { "content-type": "text/plain" }).end(`grafana_stand_in_dashboards ${provisioned.dashboards.size}\n`);
     if (req.headers.authorization !== basic) return json(401, { message: "Unauthorized" });
+    if (url.pathname === "/api/datasources") return json(200, [...provisioned.datasources].map(([uid, d]) => ({ uid, ...d })));
+    if (url.pathname === "/api/search") return json(200, [...provisioned.dashboards].map(([uid, title]) => ({ uid, title, type: "dash-db" })));
     const [, kind, uid, rest] = /^\/api\/(datasources\/proxy\/uid|datasources\/uid|dashboards\/uid)\/([^/]+)(\/.*)?$/.exec(url.pathname) ?? [];
-    const type = provisioned.datasources.get(uid as string);
-    if (kind === "datasources/uid") return type ? json(200, { uid, type }) : json(404, { message: "Data source not found" });
+    const ds = provisioned.datasources.get(uid as string);
+    if (kind === "datasources/uid") return ds ? json(200, { uid, ...ds }) : json(404, { message: "Data source not found" });
     if (kind === "dashboards/uid") return provisioned.dashboards.has(uid as string) ? json(200, { dashboard: { uid } }) : json(404, { message: "Dashboard not found" });
-    const upstream = type ? backends[type] : undefined;
+    const upstream = ds ? (opts.backends?.[ds.type] ?? ds.url) : undefined;
     if (kind !== "datasources/proxy/uid" || !upstream) return json(404, { message: "not found" });
     forward(req, res, `${upstream}${rest ?? "/"}${url.search}`).catch(() => res.writeHead(502).end());
   });
-  await new Promise<void>((r) => server.listen(0, LOOPBACK, r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, opts.host ?? LOOPBACK, r));
   return { url: `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`, server };
 }

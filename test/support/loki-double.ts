@@ -10,6 +10,8 @@
 //                                      body is the line.
 //   GET  /ready                        "ready"
 //   GET  /metrics                      one metric of the double's own (so a scrape of it succeeds)
+// It also runs inside a container of the Docker test (test/docker/stand-ins/loki-main.ts), with
+// the rendered Loki config's port and data folder.
 //   GET|POST /loki/api/v1/query_range  LogQL parsed with @grafana/lezer-logql (Grafana's grammar):
 //     log queries      stream selector, label filters (=, !=, =~, !~, and/or, parentheses) and
 //                      line filters; streams split by labels plus structured metadata, as Loki
@@ -20,7 +22,9 @@
 //                      by (…) over them; `/ * + -` between two of them, matched on equal labels.
 //                      A series' labels are its stream labels plus structured metadata.
 //   Anything else (parsers, number filters, …) gets HTTP 400, as a query Loki cannot run would.
+import { appendFileSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { parser } from "@grafana/lezer-logql";
@@ -371,10 +375,40 @@ export function indexAttributesOf(lokiConfigYaml: string): Set<string> {
   return index;
 }
 
-/** `config`: the Loki config whose OTLP rules it follows (default: the project's rendered local one). */
-export async function startLokiDouble(opts: { config?: string } = {}): Promise<LokiDouble> {
+export interface LokiDoubleOptions {
+  /** The Loki config whose OTLP rules it follows (default: the project's rendered local one). */
+  config?: string;
+  /** Default 127.0.0.1 and a free port. */
+  host?: string;
+  port?: number;
+  /**
+   * Keep the entries in this folder too (one JSON line each), and read back what is there at
+   * start, as Loki keeps its chunks on its volume: a folder it cannot write fails the start.
+   */
+  dataDir?: string;
+}
+
+const ENTRIES_FILE = "stand-in-entries.jsonl";
+
+function loadEntries(dataDir: string): StoredEntry[] {
+  const file = path.join(dataDir, ENTRIES_FILE);
+  appendFileSync(file, ""); // fails at once when the folder is not writable
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const e = JSON.parse(l) as Omit<StoredEntry, "tsNs"> & { tsNs: string };
+      return { ...e, tsNs: BigInt(e.tsNs) };
+    });
+}
+
+export async function startLokiDouble(opts: LokiDoubleOptions = {}): Promise<LokiDouble> {
   const index = indexAttributesOf(opts.config ?? renderLokiConfig(parseSettings({ target: "docker" }, "loki-double")));
-  const stored: StoredEntry[] = [];
+  const stored: StoredEntry[] = opts.dataDir ? loadEntries(opts.dataDir) : [];
+  const keep = (entries: StoredEntry[]) => {
+    stored.push(...entries);
+    if (opts.dataDir) appendFileSync(path.join(opts.dataDir, ENTRIES_FILE), entries.map((e) => JSON.stringify({ ...e, tsNs: String(e.tsNs) }) + "\n").join(""));
+  };
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://loki");
     const reply = (status: number, body: unknown) =>
@@ -385,7 +419,7 @@ export async function startLokiDouble(opts: { config?: string } = {}): Promise<L
         // Something for Prometheus to scrape, so the stack's `up{job="loki"}` is 1 while the double runs.
         if (url.pathname === "/metrics") return reply(200, `loki_double_entries ${stored.length}\n`);
         if (url.pathname === "/otlp/v1/logs" && req.method === "POST") {
-          stored.push(...toEntries(decodeLogs(body, req.headers["content-type"] ?? ""), index));
+          keep(toEntries(decodeLogs(body, req.headers["content-type"] ?? ""), index));
           return res.writeHead(204).end();
         }
         if (url.pathname === "/loki/api/v1/query_range") {
@@ -396,7 +430,7 @@ export async function startLokiDouble(opts: { config?: string } = {}): Promise<L
       })
       .catch((e: Error) => reply(e instanceof Unsupported ? 400 : 500, e.message));
   });
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? LOOPBACK, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${LOOPBACK}:${port}`,

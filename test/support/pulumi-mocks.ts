@@ -61,6 +61,12 @@ export interface MockOptions {
   computedState?: Record<string, (inputs: Record<string, any>, name: string) => State>;
   /** Results of provider function calls (invokes) by token; unknown tokens answer `{}`. */
   calls?: Record<string, (inputs: Record<string, any>) => State>;
+  /**
+   * Stand-ins for providers, by resource type: called with the recorded resource (plain inputs),
+   * they may create the real thing (e.g. a container in a Docker Engine) and answer with its id
+   * and the outputs to add. A rejection fails the registration, as a provider error would.
+   */
+  providers?: Record<string, (resource: RecordedResource) => Promise<{ id?: string; state?: State }>>;
 }
 
 /** Outputs the real engine or provider marks secret, by resource type. */
@@ -166,10 +172,11 @@ export async function setupPulumiMocks(options: MockOptions = {}): Promise<MockH
   };
 
   const mocks: pulumi.runtime.Mocks = {
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } | Promise<{ id: string | undefined; state: State }> {
+      // Recorded synchronously: `current` (the parent) is only valid during this call.
       const { plain, secretPaths } = unwrapSecrets(args.inputs ?? {});
       const parentUrn = current && current.type === args.type && current.name === args.name ? current.parent || undefined : undefined;
-      resources.push({
+      const recorded: RecordedResource = {
         type: args.type,
         name: args.name,
         urn: urnOf(args.type, args.name, parentUrn),
@@ -178,13 +185,17 @@ export async function setupPulumiMocks(options: MockOptions = {}): Promise<MockH
         provider: args.provider || undefined,
         inputs: plain,
         secretPaths,
-      });
+      };
+      resources.push(recorded);
       // Inputs (secret markers kept, so secret inputs stay secret outputs) plus computed outputs.
       const state: State = { ...(args.inputs ?? {}), ...(computed[args.type]?.(plain, args.name) ?? {}) };
       for (const key of secretOutputs[args.type] ?? []) {
         if (state[key] !== undefined && !isSecretMarker(state[key])) state[key] = pulumi.secret(state[key]);
       }
-      return { id: args.id || `${args.name}-id`, state };
+      const id = args.id || `${args.name}-id`;
+      const provider = options.providers?.[args.type];
+      if (!provider) return { id, state };
+      return provider(recorded).then((r) => ({ id: r.id ?? id, state: { ...state, ...r.state } }));
     },
     call(args: pulumi.runtime.MockCallArgs): State {
       const { plain } = unwrapSecrets(args.inputs ?? {});
