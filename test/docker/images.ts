@@ -108,6 +108,29 @@ interface ImageDef {
   what: string;
 }
 
+interface ImageConfig {
+  env?: string[];
+  user: string;
+  workdir?: string;
+  volume?: string;
+  entrypoint: string[];
+  cmd?: string[];
+  expose: number[];
+}
+
+/** The image config as the Dockerfile instructions an import applies. */
+function instructions(c: ImageConfig): string[] {
+  return [
+    ...[PATH_ENV, ...(c.env ?? [])].map((e) => `ENV ${e}`),
+    `USER ${c.user}`,
+    ...(c.workdir ? [`WORKDIR ${c.workdir}`] : []),
+    ...(c.volume ? [`VOLUME ${JSON.stringify([c.volume])}`] : []),
+    `ENTRYPOINT ${JSON.stringify(c.entrypoint)}`,
+    ...(c.cmd ? [`CMD ${JSON.stringify(c.cmd)}`] : []),
+    `EXPOSE ${c.expose.join(" ")}`,
+  ];
+}
+
 async function definitions(): Promise<Record<ServiceName, ImageDef>> {
   const [lokiJs, grafanaJs] = await Promise.all([bundle("loki-main.ts"), bundle("grafana-main.ts")]);
   const node = nodeRuntime();
@@ -115,7 +138,7 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
     collector: {
       what: `real: otelcol ${TOOL_VERSIONS.otelcol} from tools/otelcol-builder.yaml`,
       entries: [file("otelcol-contrib", mustTool("otelcol"), 0o755), dir("etc"), dir("etc/otelcol-contrib")],
-      changes: ["USER 10001", 'ENTRYPOINT ["/otelcol-contrib"]', 'CMD ["--config", "/etc/otelcol-contrib/config.yaml"]', "EXPOSE 4317 4318"],
+      changes: instructions({ user: "10001", entrypoint: ["/otelcol-contrib"], cmd: ["--config", "/etc/otelcol-contrib/config.yaml"], expose: [4317, 4318] }),
     },
     prometheus: {
       what: `real: prometheus and promtool ${TOOL_VERSIONS.prometheus}, busybox`,
@@ -127,20 +150,19 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
         dir("etc/prometheus"),
         dir("prometheus", 0o755, 65534, 65534),
       ],
-      changes: [
-        `ENV ${PATH_ENV}`,
-        "USER nobody",
-        "WORKDIR /prometheus",
-        'VOLUME ["/prometheus"]',
-        'ENTRYPOINT ["/bin/prometheus"]',
-        'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]',
-        "EXPOSE 9090",
-      ],
+      changes: instructions({
+        user: "nobody",
+        workdir: "/prometheus",
+        volume: "/prometheus",
+        entrypoint: ["/bin/prometheus"],
+        cmd: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
+        expose: [9090],
+      }),
     },
     loki: {
       what: "stand-in: the Loki test double on Node.js",
       entries: [...node, ...accounts([["loki", 10001, 10001, "/loki"]]), dir("usr/share"), dir(STAND_IN_DIR), file(`${STAND_IN_DIR}/loki.mjs`, lokiJs), dir("etc/loki"), dir("loki", 0o755, 10001, 10001)],
-      changes: [`ENV ${PATH_ENV}`, "USER 10001", `ENTRYPOINT ["/usr/bin/node", "/${STAND_IN_DIR}/loki.mjs"]`, 'CMD ["-config.file=/etc/loki/local-config.yaml"]', "EXPOSE 3100"],
+      changes: instructions({ user: "10001", entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/loki.mjs`], cmd: ["-config.file=/etc/loki/local-config.yaml"], expose: [3100] }),
     },
     grafana: {
       what: "stand-in: the Grafana stand-in on Node.js, busybox",
@@ -156,14 +178,12 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
         dir("var/lib"),
         dir("var/lib/grafana", 0o755, 472, 0),
       ],
-      changes: [
-        `ENV ${PATH_ENV}`,
-        "ENV GF_PATHS_DATA=/var/lib/grafana",
-        "ENV GF_PATHS_PROVISIONING=/etc/grafana/provisioning",
-        "USER 472",
-        `ENTRYPOINT ["/usr/bin/node", "/${STAND_IN_DIR}/grafana.mjs"]`,
-        "EXPOSE 3000",
-      ],
+      changes: instructions({
+        env: ["GF_PATHS_DATA=/var/lib/grafana", "GF_PATHS_PROVISIONING=/etc/grafana/provisioning"],
+        user: "472",
+        entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/grafana.mjs`],
+        expose: [3000],
+      }),
     },
   };
 }
