@@ -11,7 +11,7 @@ import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporte
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { METER_NAME, METRICS, type MetricDef } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
-import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
+import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { describeWithTools, metricNames, queryPrometheus, startPrometheus, waitFor, type RunningServer } from "./support/tools.js";
@@ -117,6 +117,22 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
       expect(series.map((s) => Number(s.value?.[1])), m.prometheus).toEqual([1]);
       expect(Object.keys(series[0]?.metric ?? {}).sort(), m.prometheus).toEqual(["__name__", "job", "otel_scope_name", "otel_scope_version", "service_name", "session_id", "team"]);
     }
+  });
+
+  it.concurrent.for(["grpc", "http/protobuf"] as const)("the simulator's delta clients over %s: the stored series add up to what it sent", async (protocol, { expect }) => {
+    const marker = `delta-${protocol.replace(/\W/g, "")}`;
+    const model = buildModel({ seed: 17, users: 4, sessions: 6, startTimeMs: Date.now() + 500, durationMs: 8000, marker });
+    const sent = expectedTotals(model);
+    const endpoint = protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint;
+    // Live, so every session exports several deltas that only add up in the collector.
+    const stats = await emitLive(model, otlpExporters({ endpoint, protocol, temporality: "delta" }), { metricIntervalMs: 1000, logIntervalMs: 1000 });
+    expect(stats.exportErrors, stats.lastError).toBe(0);
+    expect(stats.metricExports).toBeGreaterThan(model.sessions.length);
+    const total = async (metric: string) => Number((await queryPrometheus(prometheus.url, `sum(${metric}{simulation_run="${marker}"})`))[0]?.value?.[1]);
+    await waitFor(async () => Math.abs((await total(METRICS.cost.prometheus)) - sent.costUsd) < 1e-9, 30_000);
+    expect(await total(METRICS.cost.prometheus)).toBeCloseTo(sent.costUsd, 9);
+    expect(await total(METRICS.session.prometheus)).toBe(sent.sessions);
+    expect(await total(METRICS.tokens.prometheus)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
   });
 
   describe("events", () => {
