@@ -12,6 +12,7 @@ export const PLACEHOLDERS = {
   previousIngestToken: "<previous-ingest-token>",
   remoteWritePassword: "<remote-write-password>",
   remoteWriteBearerToken: "<remote-write-bearer-token>",
+  identityHashKey: "<identity-hash-key>",
 } as const;
 
 /** Service specs with placeholder secrets, for rendering and review. */
@@ -23,6 +24,7 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
     previousIngestToken: acceptsPreviousToken(settings) ? PLACEHOLDERS.previousIngestToken : undefined,
     remoteWritePassword: rw?.password ? PLACEHOLDERS.remoteWritePassword : undefined,
     remoteWriteBearerToken: rw?.bearerToken ? PLACEHOLDERS.remoteWriteBearerToken : undefined,
+    identityHashKey: settings.privacy.identity === "hash" ? PLACEHOLDERS.identityHashKey : undefined,
   });
 }
 

@@ -23,6 +23,8 @@ export interface ServiceSecrets {
   previousIngestToken?: pulumi.Input<string>;
   remoteWritePassword?: pulumi.Input<string>;
   remoteWriteBearerToken?: pulumi.Input<string>;
+  /** Key of the identity hash; present when privacy.identity is `hash`. */
+  identityHashKey?: pulumi.Input<string>;
 }
 
 export type ServiceSpecs = Record<ServiceName, ServiceSpec>;
@@ -46,6 +48,7 @@ export function acceptsPreviousToken(settings: Settings): boolean {
 export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) => string, secrets: ServiceSecrets): ServiceSpecs {
   const requireToken = requiresIngestToken(settings);
   if (requireToken && secrets.ingestToken === undefined) throw new Error("an ingest token is required for this target");
+  if (settings.privacy.identity === "hash" && secrets.identityHashKey === undefined) throw new Error("an identity hash key is required for privacy.identity: hash");
 
   const collectorConfig = renderCollectorConfig(settings, {
     prometheusRemoteWrite: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/write`,
@@ -72,6 +75,7 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
       config: collectorConfig,
       ingestToken: requireToken ? secrets.ingestToken : undefined,
       previousIngestToken: requireToken ? secrets.previousIngestToken : undefined,
+      identityHashKey: settings.privacy.identity === "hash" ? secrets.identityHashKey : undefined,
       // The generation is in the hash so a rotated token (a Secret change) rolls the collectors.
       configHash: hash(collectorConfig, settings.images.collector, String(settings.kubernetes?.ingestTokenGeneration ?? 0)),
     }),

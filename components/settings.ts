@@ -4,6 +4,7 @@ import { z } from "zod";
 import { IMAGES } from "./images.js";
 import { ORG_ATTRIBUTES } from "./claude/telemetry.js";
 import { clientSettingsSchema } from "./claude/client-settings-schema.js";
+import { privacySettingsSchema } from "./privacy.js";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "claude-code-telemetry";
@@ -219,6 +220,7 @@ export const settingsSchema = z
     docker: dockerSchema.default(dockerSchema.parse({})),
     kubernetes: kubernetesSchema.optional(),
     client: clientSettingsSchema.default(clientSettingsSchema.parse({})),
+    privacy: privacySettingsSchema.default(privacySettingsSchema.parse({})),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -54,6 +54,14 @@ export class TelemetryStack extends pulumi.ComponentResource {
       if (acceptsPreviousToken(settings)) previousIngestToken = pulumi.secret(token(generation - 1).result);
     }
 
+    // The identity hash key: given (a secret), or generated once and kept in the stack's state.
+    let identityHashKey: pulumi.Output<string> | undefined;
+    if (settings.privacy.identity === "hash") {
+      identityHashKey = settings.privacy.hashKey
+        ? pulumi.secret(settings.privacy.hashKey)
+        : pulumi.secret(new random.RandomPassword(`${name}-identity-hash-key`, { length: 48, special: false }, { parent: this }).result);
+    }
+
     const rw = settings.prometheus.remoteWrite;
     const platform = args.platform(this);
     const specs = buildServiceSpecs(settings, (s) => platform.hostOf(s), {
@@ -62,6 +70,7 @@ export class TelemetryStack extends pulumi.ComponentResource {
       previousIngestToken,
       remoteWritePassword: rw?.password ? pulumi.secret(rw.password) : undefined,
       remoteWriteBearerToken: rw?.bearerToken ? pulumi.secret(rw.bearerToken) : undefined,
+      identityHashKey,
     });
 
     const order: ServiceName[] = ["prometheus", "loki", "collector", "grafana"];

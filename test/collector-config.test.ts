@@ -10,6 +10,7 @@ import { parseSettings } from "../components/settings.js";
 import { placeholderSpecs } from "../components/render-files.js";
 import { COLLECTOR_CONFIG_PATH, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "../components/collector.js";
 import { IMAGES, imageVersion } from "../components/images.js";
+import { IDENTITY_HASH_KEY_ENV } from "../components/privacy.js";
 import { BUILDER_MANIFEST } from "../scripts/lib/tools.js";
 import { validateCollectorConfig } from "./support/collector.js";
 import { describeWithTools } from "./support/tools.js";
@@ -22,10 +23,13 @@ const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ["local with remote write", { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", bearerToken: "t" } } }],
   ["enterprise (token on both receivers)", { target: "kubernetes", kubernetes: k8s }],
   ["enterprise during a token rotation (two tokens)", { target: "kubernetes", kubernetes: { ...k8s, ingestTokenGeneration: 2, acceptPreviousToken: true } }],
+  ["identities hashed", { target: "docker", privacy: { identity: "hash" } }],
+  ["identities dropped", { target: "docker", privacy: { identity: "drop" } }],
+  ["content capture acknowledged", { target: "docker", client: { logUserPrompts: true, contentCaptureAcknowledged: true } }],
 ];
 
-/** Values of the token variables, as the platforms inject them (validate resolves ${env:…}). */
-const TOKEN_ENV = { [INGEST_TOKEN_ENV]: "token-current", [PREVIOUS_INGEST_TOKEN_ENV]: "token-previous" };
+/** Values of the secret variables, as the platforms inject them (validate resolves ${env:…}). */
+const TOKEN_ENV = { [INGEST_TOKEN_ENV]: "token-current", [PREVIOUS_INGEST_TOKEN_ENV]: "token-previous", [IDENTITY_HASH_KEY_ENV]: "key0123456789abcdef012345" };
 
 /**
  * Feature gates at which the pinned release removes what it deprecates: a config that still
@@ -76,7 +80,11 @@ describeWithTools(["otelcol"], "rendered collector config, checked by the real o
   // silently fall back to its default. Instead every key the configs set is probed: given a value of
   // the wrong type, a key the collector reads fails validation; a key it ignores does not.
   it("reads every key the rendered configs set (each, given a wrong-typed value, fails validation)", async () => {
-    const configs = [rendered({ target: "docker", collector: { debugExporter: true } }), rendered(VARIANTS[5]![1])];
+    const configs = [
+      rendered({ target: "docker", collector: { debugExporter: true }, privacy: { identity: "hash" } }),
+      rendered(VARIANTS[5]![1]),
+      rendered({ target: "docker", privacy: { identity: "drop" }, client: { logUserPrompts: true, contentCaptureAcknowledged: true } }),
+    ];
     const ignored: string[] = [];
     let probed = 0;
     for (const text of configs) {
@@ -120,7 +128,7 @@ interface Manifest {
   [kind: string]: unknown;
 }
 const manifest = parse(readFileSync(BUILDER_MANIFEST, "utf8")) as Manifest;
-const KINDS = ["receivers", "processors", "exporters", "extensions"] as const;
+const KINDS = ["receivers", "processors", "exporters", "connectors", "extensions"] as const;
 
 /** Component types a config uses: the id before any `/name`. */
 function typesUsed(config: Config): Record<(typeof KINDS)[number], Set<string>> {
@@ -137,12 +145,25 @@ function moduleOf(kind: (typeof KINDS)[number], type: string): string | undefine
 }
 
 describe("rendered collector config: project rules", () => {
-  it.each(VARIANTS)("puts memory_limiter first and batch last in every pipeline: %s", (_name, raw) => {
+  it.each(VARIANTS)("limits memory first where OTLP comes in, batches last where data leaves: %s", (_name, raw) => {
     const config = parse(rendered(raw)) as Config;
-    for (const [name, p] of Object.entries(config.service.pipelines as Record<string, { processors: string[] }>)) {
-      expect(p.processors[0], name).toBe("memory_limiter");
-      expect(p.processors.at(-1), name).toBe("batch");
+    const connectors = new Set(Object.keys(config.connectors ?? {}));
+    for (const [name, p] of Object.entries(config.service.pipelines as Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>)) {
+      if (p.receivers.includes("otlp")) expect(p.processors[0], name).toBe("memory_limiter");
+      if (p.exporters.some((e) => !connectors.has(e))) expect(p.processors.at(-1), name).toBe("batch");
     }
+  });
+
+  it.each(VARIANTS)("stores nothing that has not passed the privacy statements: %s", (_name, raw) => {
+    const config = parse(rendered(raw)) as Config;
+    const pipelines = config.service.pipelines as Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>;
+    // Every pipeline that writes to Prometheus or Loki reads from a connector, never straight from OTLP.
+    for (const [name, p] of Object.entries(pipelines)) {
+      const stores = p.exporters.filter((e) => e === "prometheus_remote_write" || e.startsWith("otlp_http"));
+      if (stores.length > 0) expect(p.receivers.every((r) => r !== "otlp"), name).toBe(true);
+    }
+    expect(pipelines["metrics/store"]?.processors[0]).toBe("transform/bound_labels");
+    expect(pipelines["logs/store"]?.processors[0]).toBe("transform/scrub_content");
   });
 
   it.each(VARIANTS)("writes no token into the file, only ${env:…} references: %s", (_name, raw) => {
@@ -156,7 +177,7 @@ describe("rendered collector config: project rules", () => {
     const version = imageVersion(IMAGES.collector);
     expect(manifest.dist.version).toBe(version);
     for (const kind of KINDS) {
-      for (const { gomod } of manifest[kind] as { gomod: string }[]) expect(gomod, gomod).toMatch(new RegExp(` v0\\.${version.split(".")[1]}\\.\\d+$`));
+      for (const { gomod } of (manifest[kind] as { gomod: string }[] | undefined) ?? []) expect(gomod, gomod).toMatch(new RegExp(` v0\\.${version.split(".")[1]}\\.\\d+$`));
     }
   });
 

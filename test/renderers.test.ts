@@ -24,12 +24,16 @@ describe("collector config", () => {
     expect(c.service.extensions).toEqual(["health_check"]);
   });
 
-  it("limits memory first, batches last, converts deltas in the metrics pipeline", () => {
+  it("limits memory where OTLP comes in, applies the privacy policy, then converts deltas and batches where data is stored", () => {
     const p = collector().service.pipelines;
-    expect(p.metrics.processors[0]).toBe("memory_limiter");
-    expect(p.metrics.processors.at(-1)).toBe("batch");
-    expect(p.metrics.processors).toContain("delta_to_cumulative");
-    expect(p.logs.processors).toEqual(["memory_limiter", "batch"]);
+    expect(p.metrics.processors).toEqual(["memory_limiter", "transform/labels", "transform/governance_mark"]);
+    expect(p.metrics.exporters).toEqual(["forward/metrics", "forward/governance"]);
+    expect(p["metrics/store"].processors).toEqual(["transform/bound_labels", "delta_to_cumulative", "batch"]);
+    expect(p.logs.processors).toEqual(["memory_limiter", "transform/governance_mark"]);
+    expect(p["logs/store"].processors).toEqual(["transform/scrub_content", "batch"]);
+    const hashed = collector(parseSettings({ target: "docker", privacy: { identity: "hash" } }, "h")).service.pipelines;
+    expect(hashed.metrics.processors).toEqual(["memory_limiter", "transform/labels", "transform/identity", "transform/governance_mark"]);
+    expect(hashed.logs.processors).toEqual(["memory_limiter", "transform/identity", "transform/governance_mark"]);
   });
 
   it("writes metrics to Prometheus and sends events to Loki's OTLP endpoint, with no namespace and no debug exporter", () => {
@@ -44,14 +48,15 @@ describe("collector config", () => {
     // The deprecated `loki` exporter is not used: Loki 3 takes OTLP natively.
     expect(Object.keys(c.exporters).filter((id) => id.split("/")[0] === "loki")).toEqual([]);
     expect(c.exporters.debug).toBeUndefined();
-    expect(c.service.pipelines.metrics.exporters).toEqual(["prometheus_remote_write"]);
+    expect(c.service.pipelines["metrics/store"].exporters).toEqual(["prometheus_remote_write"]);
+    expect(c.service.pipelines["logs/store"].exporters).toEqual(["otlp_http/loki"]);
   });
 
   it("adds the debug exporter to both pipelines only when asked", () => {
     const c = collector(parseSettings({ target: "docker", collector: { debugExporter: true } }, "d"));
     expect(c.exporters.debug).toBeDefined();
-    expect(c.service.pipelines.metrics.exporters).toContain("debug");
-    expect(c.service.pipelines.logs.exporters).toContain("debug");
+    expect(c.service.pipelines["metrics/store"].exporters).toContain("debug");
+    expect(c.service.pipelines["logs/store"].exporters).toContain("debug");
   });
 
   it("lifts each label attribute from the resource only where the data point lacks it (no duplicate labels)", () => {

@@ -94,7 +94,9 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       writeFileSync(file, text);
       return `--config=${file}`;
     });
-    const proc = launch(bin, files, opts.maxLifetimeMs ?? 15 * 60_000, { cwd: dir, env: opts.env });
+    // A container or pod always has a host name; the rendered config names its replica by it.
+    const env = { HOSTNAME: `otelcol-${ports.grpc}`, ...opts.env };
+    const proc = launch(bin, files, opts.maxLifetimeMs ?? 15 * 60_000, { cwd: dir, env });
     const healthUrl = `http://${LOOPBACK}:${ports.health}/`;
     const ready = waitFor(async () => (await fetch(healthUrl, { signal: AbortSignal.timeout(2000) })).status === 200, 30_000, 100).then(() => "ready");
     const outcome = await Promise.race([ready, proc.exited.then((how) => `exited (${how})`)]).catch((err: Error) => `not ready: ${err.message}`);
