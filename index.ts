@@ -18,6 +18,12 @@ export const grafanaAdminPassword = stack.grafanaAdminPassword;
 /** Bearer token for OTLP ingest (secret); absent where ingest is loopback-only. */
 export const ingestToken = stack.ingestToken;
 export const healthy = stack.ready.apply(() => true);
+/** What the collector keeps of identity and content (no secret in it; `npm run verify` checks it). */
+export const privacyPolicy = {
+  identity: settings.privacy.identity,
+  contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged,
+  maxContentLength: settings.privacy.maxContentLength,
+};
 
 // What platform teams push to developer machines. Secret wherever it carries the ingest token.
 const client = stack.ingestToken

@@ -5,7 +5,7 @@ import type { Settings } from "./settings.js";
 import type { ServiceSpec } from "./platform/spec.js";
 import { promLabel } from "./claude/telemetry.js";
 import { telemetryReader } from "./collector-telemetry.js";
-import { IDENTITY_HASH_KEY_ENV, MARKERS, contentMarkStatements, contentStatements, identityStatements, labelMarkStatements, labelStatements } from "./privacy.js";
+import { IDENTITY_HASH_KEY_ENV, MARKERS, policyOf, contentMarkStatements, contentStatements, identityStatements, labelMarkStatements, labelStatements } from "./privacy.js";
 
 export const COLLECTOR_PORTS = {
   otlpGrpc: 4317,
@@ -120,7 +120,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
   const id = COLLECTOR_COMPONENTS;
   const auth = targets.requireToken ? { auth: { authenticator: id.auth } } : {};
   const liftKeys = ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")];
-  const policy = { privacy: settings.privacy, contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged, labelAttributes: c.labelAttributes };
+  const policy = policyOf(settings);
 
   const extensions: Record<string, unknown> = {
     [id.health]: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },

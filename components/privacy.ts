@@ -4,6 +4,7 @@
 // guide, the dashboards and the README table all read from here.
 import { z } from "zod";
 import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel } from "./claude/telemetry.js";
+import type { Settings } from "./settings.js";
 
 const attributeKey = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, { message: "must be an attribute key such as team or cost_center" });
 
@@ -62,6 +63,11 @@ export interface PrivacyInput {
   contentCaptureAcknowledged: boolean;
   /** The org attributes lifted onto data points (collector.labelAttributes). */
   labelAttributes: readonly string[];
+}
+
+/** The policy a stack's settings set. */
+export function policyOf(settings: Settings): PrivacyInput {
+  return { privacy: settings.privacy, contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged, labelAttributes: settings.collector.labelAttributes };
 }
 
 const q = (s: string) => JSON.stringify(s);

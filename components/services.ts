@@ -12,6 +12,8 @@ import { LOKI_PORT, lokiSpec, renderLokiConfig } from "./loki.js";
 import { GRAFANA_PORT, grafanaSpec } from "./grafana.js";
 import { renderDashboardProvider, renderDatasources } from "./grafana-provisioning.js";
 import { dashboardFiles } from "../dashboards/index.js";
+import { dashboardPolicy } from "../dashboards/privacy.js";
+import { policyOf } from "./privacy.js";
 import { publicEndpoints } from "./endpoints.js";
 
 /** Secret material the services need; Pulumi secrets when deploying, placeholders when rendering. */
@@ -67,7 +69,7 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
     loki: `http://${hostOf("loki")}:${LOKI_PORT}`,
   });
   const dashboardProvider = renderDashboardProvider();
-  const dashboards = dashboardFiles();
+  const dashboards = dashboardFiles(dashboardPolicy(policyOf(settings)));
 
   return {
     collector: collectorSpec({

@@ -1,7 +1,8 @@
 // Developer (personal): one person's usage, code output, edit decisions and recent API errors.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
-import { COST_NOTE, Layout, barGauge, dashboard, logs, stat, timeSeries } from "./panels.js";
+import { COST_NOTE, Layout, barGauge, dashboard, logs, stat, text, timeSeries } from "./panels.js";
+import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { lokiEvents, perInterval, total, type VariableName } from "./queries.js";
 import { filterVariables, singleUserVariable } from "./variables.js";
 
@@ -9,7 +10,7 @@ export const DEVELOPER_UID = "claude-code-developer";
 
 const VARS: readonly VariableName[] = ["user", "model"];
 
-export function developerDashboard(): Dashboard {
+export function developerDashboard(policy: DashboardPolicy): Dashboard {
   const d = dashboard({
     uid: DEVELOPER_UID,
     title: "Claude Code / Developer",
@@ -66,5 +67,8 @@ export function developerDashboard(): Dashboard {
     24,
     10,
   );
+
+  l.row("Privacy");
+  l.add(text(COLLECTED_PANEL_TITLE, collectedPanelMarkdown(policy)), 24, 7);
   return d.build();
 }

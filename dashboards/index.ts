@@ -3,14 +3,17 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { adoptionDashboard } from "./adoption.js";
 import { costDashboard } from "./cost.js";
-import { developerDashboard } from "./developer.js";
+import { DEVELOPER_UID, developerDashboard } from "./developer.js";
 import { overviewDashboard } from "./overview.js";
 import { pipelineDashboard } from "./pipeline.js";
 import { qualityDashboard } from "./quality.js";
+import { DEFAULT_DASHBOARD_POLICY, withPersonNotes, type DashboardPolicy } from "./privacy.js";
 
-/** Every dashboard, home dashboard first. */
-export function allDashboards(): Dashboard[] {
-  return [overviewDashboard(), costDashboard(), adoptionDashboard(), developerDashboard(), qualityDashboard(), pipelineDashboard()];
+/** Every dashboard, home dashboard first, saying what the stack's privacy policy keeps. */
+export function allDashboards(policy: DashboardPolicy = DEFAULT_DASHBOARD_POLICY): Dashboard[] {
+  return [overviewDashboard(policy), costDashboard(), adoptionDashboard(), developerDashboard(policy), qualityDashboard(), pipelineDashboard()].map((d) =>
+    withPersonNotes(d, policy, d.uid === DEVELOPER_UID),
+  );
 }
 
 /** File name of a dashboard: its stable UID (the overview is `claude-code-overview.json`). */
@@ -19,6 +22,6 @@ export function dashboardFileName(d: Dashboard): string {
   return `${d.uid}.json`;
 }
 
-export function dashboardFiles(): Record<string, string> {
-  return Object.fromEntries(allDashboards().map((d) => [dashboardFileName(d), JSON.stringify(d, null, 2)]));
+export function dashboardFiles(policy: DashboardPolicy = DEFAULT_DASHBOARD_POLICY): Record<string, string> {
+  return Object.fromEntries(allDashboards(policy).map((d) => [dashboardFileName(d), JSON.stringify(d, null, 2)]));
 }

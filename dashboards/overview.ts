@@ -1,13 +1,14 @@
 // Overview (the home dashboard): how much Claude Code is used, by whom, at what estimated cost.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
-import { COST_NOTE, Layout, dashboard, pie, stat, timeSeries } from "./panels.js";
+import { COST_NOTE, Layout, dashboard, pie, stat, text, timeSeries } from "./panels.js";
+import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
 import { filterVariables } from "./variables.js";
 
 export const OVERVIEW_UID = "claude-code-overview";
 
-export function overviewDashboard(): Dashboard {
+export function overviewDashboard(policy: DashboardPolicy): Dashboard {
   const d = dashboard({
     uid: OVERVIEW_UID,
     title: "Claude Code / Overview",
@@ -33,5 +34,8 @@ export function overviewDashboard(): Dashboard {
   l.add(timeSeries({ title: "Tokens by type", unit: "short", stacked: true, bars: true, queries: [{ expr: perInterval(C.tokens, { by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
   l.add(pie({ title: "Estimated cost by model", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost, { by: ["model"] }), legend: "{{model}}" }] }), 8, 8);
   l.add(timeSeries({ title: "Sessions started", stacked: true, bars: true, queries: [{ expr: perInterval(C.sessions, { by: ["team"] }), legend: "{{team}}" }] }), 16, 8);
+
+  l.row("Privacy");
+  l.add(text(COLLECTED_PANEL_TITLE, collectedPanelMarkdown(policy)), 24, 7);
   return d.build();
 }

@@ -39,7 +39,13 @@ export function otlpUrls(endpoint: string, protocol: Protocol): { metrics: strin
   return protocol === "grpc" ? { metrics: base, logs: base } : { metrics: `${base}/v1/metrics`, logs: `${base}/v1/logs` };
 }
 
+/** Every session through its own pair of OTLP exporters, as each Claude Code process has. */
 export function otlpExporters(target: OtlpTarget): ExporterFactory {
+  return () => otlpSignalExporters(target);
+}
+
+/** One pair of OTLP exporters (metrics and logs) for a target. */
+export function otlpSignalExporters(target: OtlpTarget): SessionExporters {
   const urls = otlpUrls(target.endpoint, target.protocol);
   const temporalityPreference = aggregationTemporality(target.temporality);
   const timeoutMillis = target.timeoutMs ?? 10_000;
@@ -50,16 +56,16 @@ export function otlpExporters(target: OtlpTarget): ExporterFactory {
       if (auth) m.set("authorization", auth);
       return m;
     };
-    return () => ({
+    return {
       metrics: new GrpcMetricExporter({ url: urls.metrics, metadata: metadata(), temporalityPreference, timeoutMillis }),
       logs: new GrpcLogExporter({ url: urls.logs, metadata: metadata(), timeoutMillis }),
-    });
+    };
   }
   const headers: Record<string, string> = auth ? { Authorization: auth } : {};
-  return () => ({
+  return {
     metrics: new ProtoMetricExporter({ url: urls.metrics, headers, temporalityPreference, timeoutMillis }),
     logs: new ProtoLogExporter({ url: urls.logs, headers, timeoutMillis }),
-  });
+  };
 }
 
 /** Running counts of what was exported; updated by the wrappers below. */

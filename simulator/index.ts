@@ -15,6 +15,7 @@ export { emitBurst, emitLive, EVENT_LOGGER_NAME } from "./emit.js";
 export type { EmitStats, BurstOptions, LiveOptions } from "./emit.js";
 export {
   otlpExporters,
+  otlpSignalExporters,
   otlpUrls,
   createMemorySink,
   aggregationTemporality,

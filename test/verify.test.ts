@@ -63,12 +63,12 @@ const must = () => {
 };
 
 /** Runs `npm run verify`'s script with `pulumi` replaced; every run's output is kept for the secret check. */
-function verify(args: string[], timeoutMs: number): Promise<Run> {
+function verify(args: string[], timeoutMs: number, extraEnv: Record<string, string> = {}): Promise<Run> {
   const e = must();
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "verify.ts"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, PATH: `${e.dir}:${process.env.PATH}`, OTLP_INGEST_TOKEN: "", GRAFANA_ADMIN_PASSWORD: "" },
+      env: { ...process.env, PATH: `${e.dir}:${process.env.PATH}`, OTLP_INGEST_TOKEN: "", GRAFANA_ADMIN_PASSWORD: "", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -111,9 +111,12 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
       grafanaAdminPassword: PASSWORD,
       ingestToken: TOKEN,
       clientEnv: renderClientBundle(settings, TOKEN).env,
+      privacyPolicy: { identity: settings.privacy.identity, contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged, maxContentLength: settings.privacy.maxContentLength },
     };
     writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
-    writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs.json")}"\n`);
+    // The same stack claiming a policy its collector does not apply (for the privacy check's failure).
+    writeFileSync(path.join(dir, "outputs-claims-hash.json"), JSON.stringify({ ...outputs, privacyPolicy: { ...outputs.privacyPolicy, identity: "hash" } }));
+    writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs")}\${OUTPUTS_VARIANT:-}.json"\n`);
     chmodSync(path.join(dir, "pulumi"), 0o755);
     env = { prometheus, collector, loki, servers: [grafana.server], front: collector.httpEndpoint, grafana: grafana.url, dir, runs: [] };
   }, 120_000);
@@ -138,7 +141,17 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     expect(result(out, "OTLP HTTP /v1/metrics without token is refused")).toBe("PASS");
     expect(result(out, "OTLP HTTP /v1/logs with token is accepted")).toBe("PASS");
     expect(result(out, "Marked burst sent")).toBe("PASS");
-    for (const name of ["Prometheus: sessions of the run", "Prometheus: cost of the run", "Prometheus: tokens of the run", "Prometheus: recording rules count the run", "Loki: events of the run", "Loki: cost of the run"]) {
+    for (const name of [
+      "Prometheus: sessions of the run",
+      "Prometheus: cost of the run",
+      "Prometheus: tokens of the run",
+      "Prometheus: recording rules count the run",
+      "Loki: events of the run",
+      "Loki: cost of the run",
+      "Privacy: content in events",
+      "Privacy: person identity",
+      "Privacy: metric labels bounded",
+    ]) {
       expect(result(out, name), `${name}\n${out}`).toBe("PASS");
     }
     // "4 = 4 sent": the figure read back equals the figure sent, both printed.
@@ -185,9 +198,17 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     expect(run.out).not.toContain(wrong);
   }, 160_000);
 
+  it("fails the privacy check when the stack stores more than its policy says (it claims hash, keeps emails)", async () => {
+    const run = await verify(["--stack", "verify-e2e", "--timeout", "20s"], 150_000, { OUTPUTS_VARIANT: "-claims-hash" });
+    expect(run.code, run.out).toBe(1);
+    expect(result(run.out, "Privacy: person identity"), run.out).toBe("FAIL");
+    expect(run.out).toMatch(/^Privacy: person identity\s+FAIL\s+\d+ plain emails/m);
+    expect(result(run.out, "Privacy: content in events")).toBe("PASS");
+  }, 160_000);
+
   it("never prints the ingest token or the Grafana password", () => {
     const runs = must().runs;
-    expect(runs.length).toBe(4);
+    expect(runs.length).toBe(5);
     for (const run of runs) {
       expect(run.out).not.toContain(TOKEN);
       expect(run.out).not.toContain(PASSWORD);

@@ -6,6 +6,7 @@ import { DEFAULT_BURST, newMarker, sendMarkedBurst, type BurstSize } from "./bur
 import { grafanaHealth, grafanaProvisioning, lokiHealth, otlpChecks, prometheusHealth } from "./checks.js";
 import { NO_FACTS, runFacts } from "./panel-expectations.js";
 import { panelChecks } from "./panels.js";
+import { privacyChecks } from "./privacy.js";
 import { row, type CheckRow } from "./report.js";
 import type { Targets } from "./targets.js";
 
@@ -56,6 +57,8 @@ export async function runVerify(t: Targets, o: VerifyOptions): Promise<CheckRow[
         lokiEp ? lokiArrival(lokiEp, run, deadline) : skipped("Loki: the run"),
       ]);
       rows.push(...raw, ...recorded, ...logs);
+      say("Checking the privacy policy with a probe that sends more than it allows…");
+      rows.push(...(await privacyChecks(t, promEp, lokiEp, t.privacy, `${marker}-privacy`, Math.max(deadline, Date.now() + 60_000))));
       const ok = (r: CheckRow | undefined) => r?.status === "PASS" || r?.status === "WARN";
       facts = runFacts(run.expected, { recorded: ok(recorded[0]), loki: ok(logs[0]) });
     }

@@ -7,6 +7,7 @@
 //     credentials: the same path Grafana's own panels take;
 //   - on the Docker stack they are published on the host: Prometheus at the `prometheusUrl` output,
 //     Loki on the same host at the port the stack file sets (docker.ports.loki, default 3100).
+import { parsePrivacyPolicy, type PrivacyPolicy } from "./privacy.js";
 import type { Protocol } from "../simulator/index.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { bearerTokenFromEnv } from "../components/claude/managed-settings.js";
@@ -55,6 +56,8 @@ export interface Targets {
   readonly tlsFiles: { ca?: string; cert?: string; key?: string };
   /** Every secret value, for masking. */
   readonly secrets: readonly string[];
+  /** The stack's privacy policy (stack output `privacyPolicy`), when known. */
+  readonly privacy?: PrivacyPolicy;
 }
 
 const str = (o: Record<string, unknown>, k: string): string | undefined => {
@@ -125,5 +128,6 @@ export function resolveTargets(flags: VerifyFlags, facts: StackFacts | undefined
       key: clientEnv?.OTEL_EXPORTER_OTLP_CLIENT_KEY ?? clientEnv?.CLAUDE_CODE_CLIENT_KEY,
     },
     secrets: [token, password].filter((s): s is string => typeof s === "string" && s.length > 0),
+    privacy: parsePrivacyPolicy(out.privacyPolicy),
   };
 }

@@ -15,6 +15,7 @@ import {
 } from "./managed-settings.js";
 import { renderMobileconfig, renderRegFile, renderRegRemovalFile } from "./mdm.js";
 import { renderRolloutGuide } from "./rollout-guide.js";
+import { collectedMarkdown, policyOf } from "../privacy.js";
 import { allDashboards } from "../../dashboards/index.js";
 
 export interface ClientBundle {
@@ -75,6 +76,7 @@ export function renderStackRolloutGuide(settings: Settings): string {
     environment: settings.environment,
     tokenWithMtls: mtls && requiresToken,
     dashboards: allDashboards().map((d) => ({ title: d.title ?? String(d.uid), path: `/d/${d.uid}` })),
+    collected: collectedMarkdown(policyOf(settings)),
   });
 }
 

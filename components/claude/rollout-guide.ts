@@ -33,6 +33,8 @@ export interface RolloutGuideInput {
   mtlsFiles?: { caFile?: string; certFile: string; keyFile: string };
   /** Dashboards to link, e.g. { title: "Claude Code overview", path: "/d/claude-code-overview" }. */
   dashboards?: readonly { title: string; path: string }[];
+  /** What the stack's collector keeps (a markdown table from components/privacy.ts). */
+  collected?: string;
 }
 
 const code = (s: string) => `\`${s}\``;
@@ -88,6 +90,12 @@ function collectedSection(client: ClientSettings, env: Record<string, string>): 
     "- Traces: not enabled.",
     "",
   ];
+}
+
+/** What the collector keeps whatever a client sends: the stack's privacy policy, in words. */
+function keptSection(collected: string | undefined): string[] {
+  if (!collected) return [];
+  return ["## What this stack keeps", "", "Whatever a client is set to send, the stack's collector keeps only this:", "", collected, ""];
 }
 
 function settingsSection(input: RolloutGuideInput, env: Record<string, string>): string[] {
@@ -191,6 +199,7 @@ export function renderRolloutGuide(input: RolloutGuideInput): string {
     `- Authentication: ${{ none: "none", bearer: "bearer token", mtls: input.tokenWithMtls ? "client certificate (mTLS) and bearer token" : "client certificate (mTLS)" }[input.authKind]}`,
     "",
     ...collectedSection(client, shown),
+    ...keptSection(input.collected),
     ...settingsSection(input, shown),
     ...verifySection(input, client, shown),
     ...rollbackSection(input),
