@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { parseSettings } from "../components/settings.js";
-import { renderCollectorConfig, guaranteedLabels, INGEST_TOKEN_ENV } from "../components/collector.js";
+import { guaranteedLabels, INGEST_TOKEN_ENV } from "../components/collector.js";
+import { renderCollectorConfig } from "../components/collector-config.js";
 import { renderPrometheusConfig, prometheusArgs, prometheusSecretFiles, REMOTE_WRITE_PASSWORD_FILE } from "../components/prometheus.js";
 import { renderLokiConfig } from "../components/loki.js";
 import { renderDatasources, renderDashboardProvider, DATASOURCE_UIDS, GRAFANA_DASHBOARDS_DIR } from "../components/grafana-provisioning.js";

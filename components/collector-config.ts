@@ -1,0 +1,251 @@
+// The collector's configuration: OTLP in (gRPC 4317, HTTP 4318), the stack's privacy policy applied
+// before anything is stored, metrics out to Prometheus by remote write, events out to Loki's native
+// OTLP endpoint, and counts of what the policy removed. A pure renderer: collector.ts describes the
+// service that runs it.
+import { stringify } from "yaml";
+import type { Settings } from "./settings.js";
+import { COLLECTOR_PORTS, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "./collector.js";
+import { telemetryReader } from "./collector-telemetry.js";
+import { MARKERS, policyOf, contentMarkStatements, contentStatements, identityStatements, labelMarkStatements, labelStatements } from "./privacy.js";
+
+export interface CollectorTargets {
+  /** Prometheus' remote-write receiver, e.g. http://prometheus:9090/api/v1/write. */
+  prometheusRemoteWrite: string;
+  /** Base URL of Loki's OTLP endpoint, without `/v1/logs`. */
+  lokiOtlp: string;
+  /** Require `Authorization: Bearer <token>` on both OTLP receivers. */
+  requireToken: boolean;
+  /** Also accept the previous token (during a rotation). */
+  acceptPreviousToken?: boolean;
+}
+
+/** Component ids, as the pinned release names them (snake_case since about 0.154). */
+export const COLLECTOR_COMPONENTS = {
+  otlpReceiver: "otlp",
+  memoryLimiter: "memory_limiter",
+  labels: "transform/labels",
+  identity: "transform/identity",
+  mark: "transform/governance_mark",
+  boundLabels: "transform/bound_labels",
+  scrubContent: "transform/scrub_content",
+  governanceResource: "transform/governance_resource",
+  governanceTime: "transform/governance_time",
+  groupResources: "groupbyattrs/governance",
+  deltaToCumulative: "delta_to_cumulative",
+  batch: "batch",
+  forwardMetrics: "forward/metrics",
+  forwardLogs: "forward/logs",
+  forwardGovernance: "forward/governance",
+  count: "count/governance",
+  prometheus: "prometheus_remote_write",
+  loki: "otlp_http/loki",
+  debug: "debug",
+  health: "health_check",
+  auth: "bearertokenauth",
+} as const;
+
+/** The counters of what the privacy policy removed (Prometheus names in COLLECTOR_GOVERNANCE_METRICS). */
+export const GOVERNANCE_COUNTS = {
+  labelsTrimmed: "claude_code_governance.labels_trimmed",
+  contentRemoved: "claude_code_governance.content_removed",
+} as const;
+
+/** The resource the governance counts are kept under: the collector replica's own. */
+const GOVERNANCE_RESOURCE = [
+  `keep_keys(resource.attributes, [])`,
+  `set(resource.attributes["service.name"], "claude-telemetry-collector")`,
+  `set(resource.attributes["service.instance.id"], "\${env:HOSTNAME}")`,
+];
+
+/**
+ * OTTL that copies a resource attribute onto each data point that lacks it. Paths name their
+ * context (`datapoint.`, `resource.`), so the transform processor infers it instead of rewriting
+ * unprefixed paths (which it reports at start).
+ */
+function liftStatement(key: string): string {
+  const k = JSON.stringify(key);
+  return `set(datapoint.attributes[${k}], resource.attributes[${k}]) where datapoint.attributes[${k}] == nil and resource.attributes[${k}] != nil`;
+}
+
+/**
+ * Renders the collector configuration.
+ *
+ * Pipelines (privacy first, before any exporter, so no client setting can store more than the
+ * stack's policy allows):
+ *   metrics            OTLP → memory_limiter → transform/labels → transform/identity → mark
+ *                      → forward/metrics, forward/governance
+ *   metrics/store      → bound labels (allow-list, closed sets, length) → delta_to_cumulative
+ *                      → batch → Prometheus
+ *   logs               OTLP → memory_limiter → transform/identity → mark → forward/logs, forward/governance
+ *   logs/store         → scrub content → batch → Loki
+ *   governance         the marked items counted (count connector) under one resource per collector
+ *                      replica → delta_to_cumulative → Prometheus: what the policy removed is counted.
+ *
+ * Why each piece is there:
+ * - memory_limiter first, batch last: the order the collector documents for back-pressure.
+ * - transform/labels: Claude Code copies OTEL_RESOURCE_ATTRIBUTES keys onto data points itself, but a
+ *   client may turn that off; lifting the org attributes (and service.name) only where they are
+ *   missing makes them labels in every case without ever producing a duplicate label.
+ * - privacy statements fail closed (error_mode: propagate): a batch they cannot process is refused,
+ *   never stored unprocessed.
+ * - delta_to_cumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
+ *   clients configured by hand are converted here (the generated managed settings ask for cumulative).
+ * - prometheus_remote_write: pushes, so any number of collector replicas can sit behind a load
+ *   balancer (a scraped exporter per replica would expose the same series twice); names follow the
+ *   catalog (claude_code_cost_usage_USD_total, …: the translation strategy is set explicitly) with no
+ *   namespace, and resource attributes stay in target_info (no resource labels: no duplicate labels).
+ *   One request per batch at a time (`max_batch_request_parallelism`) keeps each series in order.
+ */
+export function renderCollectorConfig(settings: Settings, targets: CollectorTargets): string {
+  const c = settings.collector;
+  const id = COLLECTOR_COMPONENTS;
+  const auth = targets.requireToken ? { auth: { authenticator: id.auth } } : {};
+  const liftKeys = ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")];
+  const policy = policyOf(settings);
+
+  const extensions: Record<string, unknown> = {
+    [id.health]: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.health}` },
+  };
+  if (targets.requireToken) {
+    extensions[id.auth] = targets.acceptPreviousToken
+      ? { scheme: "Bearer", tokens: [`\${env:${INGEST_TOKEN_ENV}}`, `\${env:${PREVIOUS_INGEST_TOKEN_ENV}}`] }
+      : { scheme: "Bearer", token: `\${env:${INGEST_TOKEN_ENV}}` };
+  }
+
+  const metricsExporters: string[] = [id.prometheus];
+  const logsExporters: string[] = [id.loki];
+  const exporters: Record<string, unknown> = {
+    [id.prometheus]: {
+      http: { endpoint: targets.prometheusRemoteWrite },
+      translation_strategy: "UnderscoreEscapingWithSuffixes",
+      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      remote_write_queue: { enabled: true, queue_size: 10000 },
+      max_batch_request_parallelism: 4,
+    },
+    [id.loki]: {
+      endpoint: targets.lokiOtlp,
+      compression: "gzip",
+      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      sending_queue: { enabled: true, queue_size: 5000 },
+    },
+  };
+  if (c.debugExporter) {
+    exporters[id.debug] = { verbosity: "basic" };
+    metricsExporters.push(id.debug);
+    logsExporters.push(id.debug);
+  }
+
+  const identity = (ctx: "datapoint" | "log") => [...identityStatements("resource", settings.privacy), ...identityStatements(ctx, settings.privacy)];
+  const failClosed = { error_mode: "propagate" };
+  const processors: Record<string, unknown> = {
+    [id.memoryLimiter]: {
+      check_interval: "1s",
+      limit_mib: c.memoryLimitMiB,
+      spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
+    },
+    [id.labels]: { error_mode: "ignore", metric_statements: liftKeys.map(liftStatement) },
+    [id.mark]: { ...failClosed, metric_statements: labelMarkStatements(policy), log_statements: contentMarkStatements(policy) },
+    [id.boundLabels]: { ...failClosed, metric_statements: labelStatements(policy) },
+    [id.scrubContent]: { ...failClosed, log_statements: contentStatements(policy) },
+    // Counted under one resource per collector replica, whatever the clients' resources were, so
+    // each count is one stream (two points of one stream at one time would be refused downstream).
+    [id.governanceResource]: { ...failClosed, metric_statements: GOVERNANCE_RESOURCE, log_statements: GOVERNANCE_RESOURCE },
+    [id.groupResources]: {},
+    // The count connector dates a count by the items it counted, which need not grow from one count
+    // to the next; delta_to_cumulative refuses a point that is not newer. Counted now, dated now.
+    [id.governanceTime]: { ...failClosed, metric_statements: ["set(datapoint.start_time, Now())", "set(datapoint.time, Now())"] },
+    [id.deltaToCumulative]: { max_stale: c.deltaMaxStale },
+    [id.batch]: { send_batch_size: c.batchSize, timeout: c.batchTimeout },
+  };
+  const identityStatementsMetrics = identity("datapoint");
+  const identityStatementsLogs = identity("log");
+  const withIdentity: string[] = [];
+  if (identityStatementsMetrics.length > 0) {
+    processors[id.identity] = { ...failClosed, metric_statements: identityStatementsMetrics, log_statements: identityStatementsLogs };
+    withIdentity.push(id.identity);
+  }
+
+  const connectors = {
+    [id.forwardMetrics]: {},
+    [id.forwardLogs]: {},
+    [id.forwardGovernance]: {},
+    [id.count]: {
+      datapoints: {
+        [GOVERNANCE_COUNTS.labelsTrimmed]: {
+          description: "Claude Code data points that carried attributes the label allow-list removed",
+          conditions: [`datapoint.attributes[${JSON.stringify(MARKERS.labelsTrimmed)}] == true`],
+        },
+      },
+      logs: {
+        [GOVERNANCE_COUNTS.contentRemoved]: {
+          description: "Claude Code events whose content attributes the privacy policy removed",
+          conditions: [`log.attributes[${JSON.stringify(MARKERS.contentRemoved)}] == true`],
+        },
+      },
+    },
+  };
+
+  const config = {
+    extensions,
+    receivers: {
+      [id.otlpReceiver]: {
+        protocols: {
+          grpc: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpGrpc}`, ...auth },
+          http: { endpoint: `0.0.0.0:${COLLECTOR_PORTS.otlpHttp}`, ...auth },
+        },
+      },
+    },
+    processors,
+    connectors,
+    exporters,
+    service: {
+      extensions: Object.keys(extensions),
+      telemetry: {
+        logs: { level: "info" },
+        metrics: { level: "normal", readers: [telemetryReader("0.0.0.0", COLLECTOR_PORTS.telemetry)] },
+      },
+      pipelines: {
+        metrics: {
+          receivers: [id.otlpReceiver],
+          processors: [id.memoryLimiter, id.labels, ...withIdentity, id.mark],
+          exporters: [id.forwardMetrics, id.forwardGovernance],
+        },
+        "metrics/store": {
+          receivers: [id.forwardMetrics],
+          processors: [id.boundLabels, id.deltaToCumulative, id.batch],
+          exporters: metricsExporters,
+        },
+        logs: {
+          receivers: [id.otlpReceiver],
+          processors: [id.memoryLimiter, ...withIdentity, id.mark],
+          exporters: [id.forwardLogs, id.forwardGovernance],
+        },
+        "logs/store": {
+          receivers: [id.forwardLogs],
+          processors: [id.scrubContent, id.batch],
+          exporters: logsExporters,
+        },
+        // Batched, then the batch's (identical) resources merged into one before counting: one
+        // count per batch. Several points of one series in one write would share a timestamp, and
+        // Prometheus keeps only one of them.
+        "metrics/governance_in": {
+          receivers: [id.forwardGovernance],
+          processors: [id.governanceResource, id.batch, id.groupResources],
+          exporters: [id.count],
+        },
+        "logs/governance_in": {
+          receivers: [id.forwardGovernance],
+          processors: [id.governanceResource, id.batch, id.groupResources],
+          exporters: [id.count],
+        },
+        "metrics/governance": {
+          receivers: [id.count],
+          processors: [id.governanceTime, id.deltaToCumulative, id.batch],
+          exporters: [id.prometheus],
+        },
+      },
+    },
+  };
+  return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
