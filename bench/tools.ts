@@ -4,14 +4,20 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { LOOPBACK, freePort, sleep } from "../scripts/lib/loopback.js";
 import { boundChild } from "../scripts/lib/bounded-child.js";
-import { missingToolsMessage, toolPath as builtTool } from "../scripts/lib/tools.js";
+import { MissingToolError, toolPath as builtTool } from "../scripts/lib/tools.js";
 
 export type BenchTool = "prometheus" | "promtool";
 
 export function toolPath(name: BenchTool): string {
   const file = builtTool(name);
-  if (!file) throw new Error(missingToolsMessage([name]));
+  if (!file) throw new MissingToolError([name]);
   return file;
+}
+
+/** Fails at once, before any work, when a tool the benchmark runs is missing. */
+export function requireBenchTools(): void {
+  const missing = (["prometheus", "promtool"] as const).filter((t) => !builtTool(t));
+  if (missing.length) throw new MissingToolError(missing);
 }
 
 // Every child is killed when the benchmark exits, however it exits; setpriv also asks the kernel

@@ -51,9 +51,9 @@ export function collectorSpec({ settings, config, ingestToken, previousIngestTok
     args: [`--config=${COLLECTOR_CONFIG_PATH}`],
     ports: [
       // gRPC and HTTP share the public host: the ingress tells them apart by path.
-      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, public: true, ingressPaths: [...OTLP_GRPC_SERVICES] },
-      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, public: true, ingressPaths: ["/v1/metrics", "/v1/logs"] },
-      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth, ingressFrom: [] },
+      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, network: true, public: true, ingressPaths: [...OTLP_GRPC_SERVICES] },
+      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, network: true, public: true, ingressPaths: ["/v1/metrics", "/v1/logs"] },
+      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth, network: true, ingressFrom: [] },
       { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http", ingressFrom: ["prometheus"] },
     ],
     files: [{ path: COLLECTOR_CONFIG_PATH, content: config }],

@@ -26,12 +26,13 @@ export function publicEndpoints(settings: Settings): PublicEndpoints {
     };
   }
   const d = settings.docker;
-  // 0.0.0.0 publishes on every interface; this machine still reaches it on loopback.
-  const host = d.bindAddress === "0.0.0.0" ? "127.0.0.1" : d.bindAddress;
+  // The name other machines use; else the bind address (0.0.0.0 includes this machine's loopback).
+  const host = d.advertisedHost ?? (d.bindAddress === "0.0.0.0" ? "127.0.0.1" : d.bindAddress);
   return {
     otlpGrpc: `http://${host}:${d.ports.otlpGrpc}`,
     otlpHttp: `http://${host}:${d.ports.otlpHttp}`,
     grafana: settings.grafana.rootUrl ?? `http://${host}:${d.ports.grafana}`,
-    prometheus: `http://${host}:${d.ports.prometheus}`,
+    // Prometheus has no login of its own: published on loopback only (see ServicePort.network).
+    prometheus: `http://127.0.0.1:${d.ports.prometheus}`,
   };
 }

@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./settings.js";
 import type { ConfigFile, ServiceSpec } from "./platform/spec.js";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_PROVISIONING_DIR } from "./grafana-provisioning.js";
+import { grafanaEntrypoint } from "./grafana-entrypoint.js";
 
 export const GRAFANA_PORT = 3000;
 export const GRAFANA_DATA_PATH = "/var/lib/grafana";
@@ -49,12 +50,15 @@ export function grafanaSpec(input: GrafanaSpecInput): ServiceSpec {
   return {
     name: "grafana",
     image: settings.images.grafana,
+    // The admin password is set from the secret file at every start, not only on the first one.
+    entrypoint: grafanaEntrypoint(GRAFANA_ADMIN_PASSWORD_FILE),
     ports: [
       {
         name: "http",
         port: GRAFANA_PORT,
         protocol: "http",
         hostPort: settings.docker.ports.grafana,
+        network: true,
         // Through the ingress only when it has a host; otherwise `kubectl port-forward`.
         public: settings.kubernetes?.grafanaHost !== undefined,
         ingressFrom: ["ingress-controller", "prometheus"],

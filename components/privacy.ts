@@ -3,6 +3,7 @@
 // is collected" table developers are shown. Pure functions: the collector renderer, the rollout
 // guide, the dashboards and the README table all read from here.
 import { z } from "zod";
+import { secret } from "./settings-fields.js";
 import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel } from "./claude/telemetry.js";
 import type { Settings } from "./settings.js";
 
@@ -22,7 +23,7 @@ export const privacySettingsSchema = z
      * Secret key of the identity hash (set with `pulumi config set --secret`); by default the stack
      * generates one. Give every stack the same key to see the same person under one hash.
      */
-    hashKey: z.string().regex(/^[A-Za-z0-9]{24,128}$/, { message: "must be 24 to 128 letters and digits" }).optional(),
+    hashKey: secret(z.string().regex(/^[A-Za-z0-9]{24,128}$/, { message: "must be 24 to 128 letters and digits" })).optional(),
     /** With content capture acknowledged: the longest content attribute value kept. */
     maxContentLength: z.number().int().min(64).max(65536).default(4096),
     /** The longest metric label value kept (a longer one is cut). */

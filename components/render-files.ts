@@ -1,7 +1,8 @@
 // Every generated file of a stack, as path → content, with secrets replaced by placeholders.
 // The `render` command writes them for review (GitOps pull requests, MDM packaging); tests check them.
 import type { Settings } from "./settings.js";
-import { acceptsPreviousToken, buildServiceSpecs, requiresIngestToken, type ServiceSpecs } from "./services.js";
+import { buildServiceSpecs, type ServiceSpecs } from "./services.js";
+import { acceptsPreviousToken, requiresIngestToken } from "./ingest-auth.js";
 import { hostResolver } from "./platform/hosts.js";
 import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
 import { regFileBytes } from "./claude/mdm.js";
@@ -30,8 +31,8 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
 
 /**
  * Files by path relative to the output folder: `<service>/<path in the container>` for service
- * files, a `<service>/service.json` summary of image, arguments, ports and environment names, and
- * `client/` with what MDM tooling distributes to developer machines.
+ * files, a `<service>/service.json` summary of image, entrypoint (where replaced), arguments, ports
+ * and environment names, and `client/` with what MDM tooling distributes to developer machines.
  */
 export function renderStackFiles(settings: Settings): Map<string, string | Buffer> {
   const files = new Map<string, string | Buffer>();
@@ -43,6 +44,7 @@ export function renderStackFiles(settings: Settings): Map<string, string | Buffe
     }
     const summary = {
       image: spec.image,
+      ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
       args: spec.args ?? [],
       ports: spec.ports,
       env: spec.env ?? {},

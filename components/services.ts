@@ -16,6 +16,7 @@ import { dashboardFiles } from "../dashboards/index.js";
 import { dashboardPolicy } from "../dashboards/privacy.js";
 import { policyOf } from "./privacy.js";
 import { publicEndpoints } from "./endpoints.js";
+import { requiresIngestToken } from "./ingest-auth.js";
 
 /** Secret material the services need; Pulumi secrets when deploying, placeholders when rendering. */
 export interface ServiceSecrets {
@@ -36,16 +37,6 @@ function hash(...parts: string[]): string {
   const h = createHash("sha256");
   for (const p of parts) h.update(p).update("\0");
   return h.digest("hex").slice(0, 16);
-}
-
-/** The OTLP receivers require a token wherever the ingest is reachable beyond this machine. */
-export function requiresIngestToken(settings: Settings): boolean {
-  return settings.target === "kubernetes";
-}
-
-/** During a token rotation (generation > 1, previous token still accepted) two tokens are valid. */
-export function acceptsPreviousToken(settings: Settings): boolean {
-  return requiresIngestToken(settings) && settings.kubernetes?.acceptPreviousToken === true && settings.kubernetes.ingestTokenGeneration > 1;
 }
 
 export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) => string, secrets: ServiceSecrets): ServiceSpecs {

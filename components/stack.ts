@@ -5,7 +5,8 @@ import * as random from "@pulumi/random";
 import type { Settings } from "./settings.js";
 import type { ServiceName } from "./images.js";
 import type { DeployedService, Platform, ServiceSpec } from "./platform/spec.js";
-import { acceptsPreviousToken, buildServiceSpecs, requiresIngestToken } from "./services.js";
+import { buildServiceSpecs } from "./services.js";
+import { acceptsPreviousToken, requiresIngestToken } from "./ingest-auth.js";
 import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
 
 export const TYPE_PREFIX = "claude-code-telemetry";

@@ -1,5 +1,6 @@
 // Policy rules as plain functions of (resource type, inputs): testable without the policy engine,
 // wired into the PolicyPack by pack.ts. Each returns the violations it finds, empty when compliant.
+import { NETWORK_EXPOSURE_LABEL } from "../components/platform/docker-names.js";
 
 export interface PolicyResource {
   readonly type: string;
@@ -47,9 +48,12 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     name: "docker-ports-on-loopback",
-    description: "Docker ports are published on a loopback address only, so the stack stays private to the machine.",
+    description:
+      "Docker ports are published on a loopback address only, so the stack stays private to the machine, unless the stack acknowledged network exposure (docker.networkExposureAcknowledged), which labels the container.",
     check: (r) => {
       if (r.type !== "docker:index/container:Container") return [];
+      const acknowledged = (r.props.labels ?? []).some((l: any) => l.label === NETWORK_EXPOSURE_LABEL && l.value === "acknowledged");
+      if (acknowledged) return [];
       return (r.props.ports ?? [])
         .filter((p: any) => p.external !== undefined && !LOOPBACK.test(String(p.ip ?? "0.0.0.0")))
         .map((p: any) => `port ${p.external} is published on ${p.ip ?? "every interface"}, not on loopback`);

@@ -14,7 +14,8 @@ import { probeHead, type HeadProbe } from "../bench/head-probe.js";
 import { PromtoolIngest } from "../bench/promtool-ingest.js";
 import { RemoteWriteIngest } from "../bench/remote-ingest.js";
 import { backfillRules, PRODUCTION_BLOCK_HOURS, selfMetric, INGEST_BLOCK_HOURS, startIngestServer, startQueryServer, waitForCompaction, type RulesBackfillStats } from "../bench/server.js";
-import { runTool } from "../bench/tools.js";
+import { requireBenchTools, runTool } from "../bench/tools.js";
+import { MissingToolError } from "./lib/tools.js";
 import { buildOrganisation, DAY_MS, MINUTE_MS, USAGE_PROFILE } from "../bench/workload.js";
 
 /** What a run keeps beside its TSDB, so --queries-only can measure again later. */
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  requireBenchTools();
   const started = Date.now();
   const base = o.keep ? path.resolve(o.keep) : mkdtempSync(path.join(tmpdir(), "claude-code-bench-"));
   mkdirSync(base, { recursive: true });
@@ -199,6 +201,10 @@ main().catch((e: unknown) => {
   if (e instanceof UsageError) {
     process.stderr.write(`bench: ${e.message}\n`);
     process.exit(2);
+  }
+  if (e instanceof MissingToolError) {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);

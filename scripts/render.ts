@@ -1,10 +1,10 @@
 // npm run render -- <stack> <dir>: writes every generated file of a stack into <dir>, without the
 // Pulumi CLI, Docker or a cluster. Secrets are replaced by placeholders.
 import { mkdirSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseSettings, SettingsError } from "../components/settings.js";
 import { renderStackFiles } from "../components/render-files.js";
-import { readStackSettings } from "./lib/stack-file.js";
+import { readStackSettings, StackFileError } from "./lib/stack-file.js";
 
 function main(argv: string[]): number {
   const [stack, dir] = argv;
@@ -19,10 +19,15 @@ function main(argv: string[]): number {
   }
   let files: Map<string, string | Buffer>;
   try {
-    files = renderStackFiles(parseSettings(readStackSettings(stackFile), stack));
+    const { raw, problems } = readStackSettings(stackFile);
+    files = renderStackFiles(parseSettings(raw, stack, problems));
   } catch (err) {
     if (err instanceof SettingsError) {
-      console.error(`${stackFile}: ${err.message}`);
+      console.error(`${relative(process.cwd(), stackFile)}: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof StackFileError) {
+      console.error(err.message);
       return 1;
     }
     throw err;

@@ -52,13 +52,15 @@ function durationMs(text: string): number {
   return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
 }
 
-/** Loki's published port from Pulumi.<stack>.yaml in the working folder; undefined when unreadable. */
-function dockerLokiPort(stack: string): number | undefined {
+/** Loki's published port from Pulumi.<stack>.yaml in the working folder; undefined (said) when unreadable. */
+function dockerLokiPort(stack: string, warn: (s: string) => void): number | undefined {
   const file = `Pulumi.${stack.split("/").pop()}.yaml`;
   if (!existsSync(file)) return undefined;
   try {
-    return parseSettings(readStackSettings(file), stack).docker.ports.loki;
-  } catch {
+    const { raw, problems } = readStackSettings(file);
+    return parseSettings(raw, stack, problems).docker.ports.loki;
+  } catch (e) {
+    warn(`Loki's port is not known from ${file}: ${(e as Error).message.split("\n").slice(0, 2).join(" ")}`);
     return undefined;
   }
 }
@@ -73,7 +75,7 @@ async function stackFacts(stack: string, warn: (s: string) => void): Promise<Sta
       warn(`ignoring output '${OUTPUT_KEYS.clientEnv}': ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  return { outputs, clientEnv, dockerLokiPort: outputs.target === "docker" ? dockerLokiPort(stack) : undefined };
+  return { outputs, clientEnv, dockerLokiPort: outputs.target === "docker" ? dockerLokiPort(stack, warn) : undefined };
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -3,6 +3,7 @@
 // beside them, and, with the real tools: that promtool ingests the text, that a real Prometheus takes
 // the remote-write ingest without refusing or losing a sample and holds the same data, and that the
 // recorded series equal what `promtool tsdb create-blocks-from rules` makes from the project's rules.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -488,5 +489,22 @@ describeWithTools(["otelcol", "prometheus"], "the benchmark's series against the
       await loki.stop();
       await prometheus.stop();
     }
+  });
+});
+
+describe("npm run bench without the built tools", () => {
+  it("says in one line what is missing and what to run, and exits 1 before any work", () => {
+    const empty = mkdtempSync(path.join(tmpdir(), "bench-no-tools-"));
+    const root = path.resolve(import.meta.dirname, "..");
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts", "bench.ts"), "--users", "2", "--days", "1"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, TOOLS_DIR: empty },
+      timeout: 60_000,
+    });
+    rmSync(empty, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^bench: prometheus \S+, promtool \S+ not built in \S+: run `npm run tools` \(needs Go 1\.26 or newer\)$/)]);
   });
 });

@@ -15,12 +15,14 @@ import { allDashboards } from "../dashboards/index.js";
 import { panelQueries } from "../dashboards/panel-queries.js";
 import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
 import { runChecks } from "../scripts/lib/otlp-check.js";
+import { renderClientBundle } from "../components/claude/client-bundle.js";
 import { collectorMetrics, renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { startStubBackend, type StubBackend } from "./support/stub-backend.js";
 import { describeWithTools, waitFor } from "./support/tools.js";
 
 const LOCAL = parseSettings({ target: "docker" }, "collector-run");
 const k8s = { otlpHost: "otel.example.test", clusterIssuer: "test" };
+const LOCAL_NETWORK = parseSettings({ target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } }, "collector-run");
 const ROTATING = parseSettings({ target: "kubernetes", kubernetes: { ...k8s, ingestTokenGeneration: 2, acceptPreviousToken: true } }, "collector-run");
 const TOKENS = { current: "current-token-5b1f0e", previous: "previous-token-9c2d7a", wrong: "wrong-token-000000" };
 
@@ -29,6 +31,30 @@ async function sendSomething(collector: RunningCollector, sessions = 4, token?: 
   const model = buildModel({ seed: 5, users: 2, sessions, durationMs: 60_000 });
   await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative", token }));
 }
+
+/** HTTP status of an empty OTLP/HTTP export. */
+const httpStatus = async (collector: RunningCollector, path: string, token?: string) =>
+  (
+    await fetch(`${collector.httpEndpoint}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: new Uint8Array(0),
+    })
+  ).status;
+
+/** gRPC status code of an empty Export call (0 = OK, 16 = UNAUTHENTICATED). */
+const grpcStatus = (collector: RunningCollector, path: string, token?: string) =>
+  new Promise<number>((resolve) => {
+    const client = new grpc.Client(collector.grpcEndpoint.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    if (token) md.set("authorization", `Bearer ${token}`);
+    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, { deadline: Date.now() + 5000 }, (err) => {
+      client.close();
+      resolve(err ? (err.code ?? -1) : 0);
+    });
+  });
+
+const OTLP_GRPC_PATHS = ["/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", "/opentelemetry.proto.collector.logs.v1.LogsService/Export"];
 
 const value = async (c: RunningCollector, name: string) => (await collectorMetrics(c)).get(name);
 
@@ -100,6 +126,31 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
     }
   });
 
+  describe("the local stack published on the network: the real bearertokenauth with the token of its generated settings", () => {
+    let collector: RunningCollector;
+    const token = "local-network-token-7e3a9c";
+    beforeAll(async () => {
+      collector = await startCollector({ config: renderedCollectorConfig(LOCAL_NETWORK, { prometheus: stub.url, loki: stub.url }), env: { [INGEST_TOKEN_ENV]: token } });
+    });
+    afterAll(async () => {
+      await collector?.stop();
+    });
+
+    it("refuses OTLP without the token over HTTP and gRPC, and accepts the header developers are given", async () => {
+      const header = renderClientBundle(LOCAL_NETWORK, token).env.OTEL_EXPORTER_OTLP_HEADERS;
+      const given = /^Authorization=Bearer (.+)$/.exec(header ?? "")?.[1];
+      expect(given === token, "the generated settings carry the stack's token").toBe(true);
+      for (const path of ["/v1/metrics", "/v1/logs"]) {
+        expect(await httpStatus(collector, path)).toBe(401);
+        expect(await httpStatus(collector, path, given)).toBe(200);
+      }
+      for (const path of OTLP_GRPC_PATHS) {
+        expect(await grpcStatus(collector, path)).toBe(grpc.status.UNAUTHENTICATED);
+        expect(await grpcStatus(collector, path, given)).toBe(grpc.status.OK);
+      }
+    });
+  });
+
   describe("enterprise ingest: the real bearertokenauth during a token rotation", () => {
     let collector: RunningCollector;
     beforeAll(async () => {
@@ -112,45 +163,21 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
       await collector?.stop();
     });
 
-    const httpStatus = async (path: string, token?: string) =>
-      (
-        await fetch(`${collector.httpEndpoint}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/x-protobuf", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: new Uint8Array(0),
-        })
-      ).status;
-
-    /** gRPC status code of an empty Export call (0 = OK, 16 = UNAUTHENTICATED). */
-    const grpcStatus = (path: string, token?: string) =>
-      new Promise<number>((resolve) => {
-        const client = new grpc.Client(collector.grpcEndpoint.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
-        const md = new grpc.Metadata();
-        if (token) md.set("authorization", `Bearer ${token}`);
-        client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, { deadline: Date.now() + 5000 }, (err) => {
-          client.close();
-          resolve(err ? (err.code ?? -1) : 0);
-        });
-      });
-
     it.each([
       ["/v1/metrics"],
       ["/v1/logs"],
     ])("HTTP %s: no token and a wrong token get 401, the current and the previous token 200", async (path) => {
-      expect(await httpStatus(path)).toBe(401);
-      expect(await httpStatus(path, TOKENS.wrong)).toBe(401);
-      expect(await httpStatus(path, TOKENS.current)).toBe(200);
-      expect(await httpStatus(path, TOKENS.previous)).toBe(200);
+      expect(await httpStatus(collector, path)).toBe(401);
+      expect(await httpStatus(collector, path, TOKENS.wrong)).toBe(401);
+      expect(await httpStatus(collector, path, TOKENS.current)).toBe(200);
+      expect(await httpStatus(collector, path, TOKENS.previous)).toBe(200);
     });
 
-    it.each([
-      ["/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"],
-      ["/opentelemetry.proto.collector.logs.v1.LogsService/Export"],
-    ])("gRPC %s: no token and a wrong token get UNAUTHENTICATED, the current and the previous token OK", async (path) => {
-      expect(await grpcStatus(path)).toBe(grpc.status.UNAUTHENTICATED);
-      expect(await grpcStatus(path, TOKENS.wrong)).toBe(grpc.status.UNAUTHENTICATED);
-      expect(await grpcStatus(path, TOKENS.current)).toBe(grpc.status.OK);
-      expect(await grpcStatus(path, TOKENS.previous)).toBe(grpc.status.OK);
+    it.each(OTLP_GRPC_PATHS.map((p) => [p]))("gRPC %s: no token and a wrong token get UNAUTHENTICATED, the current and the previous token OK", async (path) => {
+      expect(await grpcStatus(collector, path)).toBe(grpc.status.UNAUTHENTICATED);
+      expect(await grpcStatus(collector, path, TOKENS.wrong)).toBe(grpc.status.UNAUTHENTICATED);
+      expect(await grpcStatus(collector, path, TOKENS.current)).toBe(grpc.status.OK);
+      expect(await grpcStatus(collector, path, TOKENS.previous)).toBe(grpc.status.OK);
     });
 
     it("takes in the data sent with a valid token, and none of the data sent without one", async () => {

@@ -6,6 +6,7 @@
 // double and the Grafana stand-in on Node.js) with their upstream images' users, paths and ports.
 // Not proven here: the Pulumi engine and the Docker provider themselves (no Pulumi CLI exists here).
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,12 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { IMAGES } from "../components/images.js";
 import { collectorSpec } from "../components/collector.js";
+import { GRAFANA_ENTRYPOINT_LOG_PREFIX } from "../components/grafana-entrypoint.js";
+import { GRAFANA_ADMIN_PASSWORD_FILE } from "../components/grafana.js";
 import { waitForHttpOk } from "../components/platform/health.js";
 import { parseSettings } from "../components/settings.js";
 import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
 import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
 import { dockerEngine, type Engine } from "./docker/engine.js";
-import { buildImages, IMAGE_LABEL } from "./docker/images.js";
+import { buildImages, cannotBuildImages, IMAGE_LABEL } from "./docker/images.js";
 import { DockerReplay } from "./docker/replay.js";
 import { loadProgram } from "./support/program.js";
 import type { MockHarness } from "./support/pulumi-mocks.js";
@@ -89,6 +92,8 @@ async function stat(e: Env, service: string, file: string): Promise<{ mode: numb
 describe("the local stack in a real Docker Engine (collector and Prometheus real; Loki and Grafana stand-ins)", () => {
   beforeAll(async () => {
     const started = Date.now();
+    unavailable = cannotBuildImages();
+    if (unavailable !== undefined) return;
     const result = await dockerEngine(log);
     if ("unavailable" in result) {
       unavailable = result.unavailable;
@@ -273,6 +278,88 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     const after = Number((await queryPrometheus(prom, "count(claude_code_session_count_total)", at * 1000))[0]?.value?.[1]);
     expect(after).toBe(before);
   }, 180_000);
+
+  // Grafana is a STAND-IN here (no Grafana build exists on this machine) that mimics Grafana's
+  // documented rule and layout: the admin password from GF_SECURITY_ADMIN_PASSWORD(__FILE) counts
+  // only when $GF_PATHS_DATA/grafana.db is created, the image's /run.sh starts `grafana server`, and
+  // `grafana cli admin reset-admin-password` changes the stored one (test/docker/stand-ins/). The
+  // cases run in order on the stack's own Grafana volume, as a volume that outlived `pulumi destroy`.
+  describe("Grafana's admin password on a volume that holds an older one (Grafana stand-in with its first-start rule)", () => {
+    const OLD = randomBytes(12).toString("base64url");
+    let started = 0;
+    const login = async (port: number, password: string) =>
+      (await fetch(`http://${LOOPBACK}:${port}/api/user`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` } })).status;
+    const stackPassword = async (e: Env) => String(await settled(e.outputs.grafanaAdminPassword as pulumi.Output<string>));
+    const recorded = (e: Env) => structuredClone(e.replay.recorded.get(`${PREFIX}-grafana`)) as Record<string, any>;
+    const passwordUpload = (inputs: Record<string, any>) => (inputs.uploads as { file: string; content: string; permissions: string }[]).find((u) => u.file === GRAFANA_ADMIN_PASSWORD_FILE)!;
+
+    /** A Grafana container from the recorded inputs, changed by `change`, on its own port and alias, the stack's volume. */
+    async function variant(e: Env, suffix: string, change: (inputs: Record<string, any>) => void): Promise<{ port: number; id: string; logs: () => Promise<string> }> {
+      const inputs = recorded(e);
+      const port = await freePort();
+      inputs.name = `${PREFIX}-${suffix}`;
+      inputs.ports = [{ internal: 3000, external: port, ip: LOOPBACK, protocol: "tcp" }];
+      inputs.networksAdvanced = [{ name: inputs.networksAdvanced[0].name, aliases: [suffix] }];
+      inputs.wait = false; // waited for on its published port below, sooner than Docker's health interval
+      change(inputs);
+      const { id } = await e.replay.container(inputs);
+      await waitForHttpOk(`http://${LOOPBACK}:${port}/api/health`, { timeoutMs: 30_000, intervalMs: 250 });
+      return { port, id, logs: () => e.replay.logs(id) };
+    }
+    /** The start-up script's lines (from its prefix on: the log stream's frame headers are stripped only roughly). */
+    const resetLines = (logs: string) => logs.split("\n").flatMap((l) => (l.includes(GRAFANA_ENTRYPOINT_LOG_PREFIX) ? [l.slice(l.indexOf(GRAFANA_ENTRYPOINT_LOG_PREFIX)).trimEnd()] : []));
+
+    it("precondition: a Grafana that first starts on the volume with another password keeps that one (Grafana's rule)", async (ctx) => {
+      const e = must(ctx);
+      started = Date.now();
+      await e.replay.removeContainer((await inspect(e, "grafana")).Id);
+      // An earlier stack: its own password, and a Grafana that had never started on this volume.
+      const previous = await variant(e, "grafana-previous", (i) => {
+        passwordUpload(i).content = OLD;
+        i.entrypoints = ["/bin/sh", "-c", 'busybox rm -f "$GF_PATHS_DATA/grafana.db" && exec /run.sh'];
+      });
+      expect(await login(previous.port, OLD)).toBe(200);
+      expect(await login(previous.port, await stackPassword(e))).toBe(401);
+      await e.replay.removeContainer(previous.id);
+    }, 60_000);
+
+    it("control: without the start-up reset (the image's own entrypoint), the stack output's password is refused on that volume", async (ctx) => {
+      const e = must(ctx);
+      const control = await variant(e, "grafana-control", (i) => void delete i.entrypoints);
+      expect(await login(control.port, await stackPassword(e))).toBe(401);
+      expect(await login(control.port, OLD)).toBe(200);
+      expect(resetLines(await control.logs())).toEqual([]);
+      await e.replay.removeContainer(control.id);
+    }, 60_000);
+
+    it("still starts when the reset fails (secret file unreadable), keeping the stored password and saying so on one log line", async (ctx) => {
+      const e = must(ctx);
+      const broken = await variant(e, "grafana-unreadable", (i) => void (passwordUpload(i).permissions = "0400"));
+      expect(await login(broken.port, OLD)).toBe(200);
+      expect(await login(broken.port, await stackPassword(e))).toBe(401);
+      const logs = await broken.logs();
+      const lines = resetLines(logs);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/WARNING: the Grafana admin password could not be reset from \/etc\/grafana\/secrets\/admin-password \(the file is not readable by this container's user\).*restart this container/);
+      expect(logs).not.toContain(OLD);
+      await e.replay.removeContainer(broken.id);
+    }, 60_000);
+
+    it("re-created from the program's recorded inputs on that volume, Grafana logs in with the stack output's password and refuses the old one", async (ctx) => {
+      const e = must(ctx);
+      const at = Date.now();
+      const inputs = e.replay.recorded.get(`${PREFIX}-grafana`);
+      expect(inputs?.entrypoints?.[0]).toBe("/bin/sh");
+      await e.replay.container(inputs as Record<string, unknown>); // waits until Docker reports it healthy
+      log(`Grafana re-created and healthy in ${((Date.now() - at) / 1000).toFixed(1)} s; the password cases took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const password = await stackPassword(e);
+      expect(await login(e.ports.grafana!, password)).toBe(200);
+      expect(await login(e.ports.grafana!, OLD)).toBe(401);
+      const logs = await e.replay.logs((await inspect(e, "grafana")).Id);
+      expect(resetLines(logs)).toEqual([`${GRAFANA_ENTRYPOINT_LOG_PREFIX} Grafana admin password set from ${GRAFANA_ADMIN_PASSWORD_FILE} (the stack output grafanaAdminPassword)`]);
+      expect(logs).not.toContain(password);
+    }, 120_000);
+  });
 
   describe("a broken collector is caught", () => {
     /** Starts a collector container beside the stack from the program's recorded inputs, changed by `change`. */

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { containerCreateBody, durationNs } from "./docker/replay.js";
+import { GRAFANA_ADMIN_PASSWORD_FILE } from "../components/grafana.js";
+import { grafanaEntrypoint } from "../components/grafana-entrypoint.js";
 import { tar } from "./docker/tar.js";
 import { loadProgram } from "./support/program.js";
 import type { MockHarness } from "./support/pulumi-mocks.js";
@@ -48,6 +50,13 @@ describe("the Docker replay's mapping", () => {
     expect(body.HostConfig.Binds).toEqual(["claude-telemetry-prometheus-data:/prometheus"]);
     expect(durationNs("1m30s")).toBe(90e9);
     expect(() => durationNs("10 seconds")).toThrow(/not a duration/);
+  });
+
+  it("maps Grafana's entrypoint to the Engine's Entrypoint and leaves Cmd unset, as the provider sets each only when given", () => {
+    const { body } = containerCreateBody(container("grafana"));
+    expect(body.Entrypoint).toEqual(grafanaEntrypoint(GRAFANA_ADMIN_PASSWORD_FILE));
+    expect(body.Cmd).toBeUndefined();
+    expect(containerCreateBody(container("loki")).body.Entrypoint).toBeUndefined();
   });
 
   it("refuses a field it does not know, naming it (nothing new is silently dropped)", () => {

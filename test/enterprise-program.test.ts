@@ -8,6 +8,8 @@ import { evaluate } from "../policies/rules.js";
 import { validateCollectorConfig } from "./support/collector.js";
 import { INGEST_TOKEN_ENV } from "../components/collector.js";
 import { requireTools } from "./support/tools.js";
+import { GRAFANA_ADMIN_PASSWORD_FILE } from "../components/grafana.js";
+import { grafanaEntrypoint } from "../components/grafana-entrypoint.js";
 
 let mocks: MockHarness;
 let program: Record<string, any>;
@@ -73,6 +75,21 @@ describe("enterprise program (Kubernetes)", () => {
       expect(w.inputs.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     }
     expect(seen.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it("starts Grafana through the script that sets its admin password from the Secret file, which its user (472) can read", () => {
+    const grafana = mocks.ofType(K.statefulSet).find((s) => s.inputs.metadata.name === "claude-telemetry-grafana")!;
+    const pod = grafana.inputs.spec.template.spec;
+    const c = containersOf(grafana)[0];
+    expect(c.command).toEqual(grafanaEntrypoint(GRAFANA_ADMIN_PASSWORD_FILE));
+    expect(c.args).toBeUndefined();
+    const mount = c.volumeMounts.find((m: any) => m.mountPath === GRAFANA_ADMIN_PASSWORD_FILE);
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    // Mounted from the Secret, group-readable, and the pod's fsGroup is the user's group.
+    expect(volume.secret.defaultMode).toBe(0o440);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 472, runAsGroup: 472, fsGroup: 472 });
+    // The others keep their images' entrypoints.
+    for (const w of workloads()) if (w !== grafana) expect(containersOf(w)[0].command, w.inputs.metadata.name).toBeUndefined();
   });
 
   it("serves TLS with a cert-manager issuer on every Ingress", () => {

@@ -92,6 +92,7 @@ const loki: ServiceSpec = {
 const grafana: ServiceSpec = {
   name: "grafana",
   image: "grafana/grafana:13.2.2",
+  entrypoint: ["/bin/sh", "-c", 'echo starting; exec /run.sh "$@"', "start"],
   ports: [{ name: "http", port: 3000, protocol: "http", public: true }],
   files: [{ path: "/etc/grafana/provisioning/datasources/datasources.yaml", content: "apiVersion: 1\n" }],
   env: { GF_SERVER_ROOT_URL: "https://grafana.example.com" },
@@ -170,6 +171,15 @@ describe("workloads", () => {
     // Only the scaled service scales.
     expect(of(T.hpa).map((r) => r.name)).toEqual(["ccx-collector"]);
     expect(of(T.pdb).map((r) => r.name)).toEqual(["ccx-collector"]);
+  });
+
+  it("a spec's entrypoint replaces the image's (the container's command), its args follow; without one the image's stays", () => {
+    const grafanaContainer = one(T.statefulSet, "ccx-grafana").inputs.spec.template.spec.containers[0];
+    expect(grafanaContainer.command).toEqual(grafana.entrypoint);
+    expect(grafanaContainer.args).toBeUndefined();
+    const collectorContainer = one(T.deployment, "ccx-collector").inputs.spec.template.spec.containers[0];
+    expect(collectorContainer.command).toBeUndefined();
+    expect(collectorContainer.args).toEqual(collector.args);
   });
 
   it("a service with a volume is a StatefulSet whose claim template has the size and storage class", () => {

@@ -132,7 +132,7 @@ describe("local program (Docker)", () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
       OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
-      OTEL_RESOURCE_ATTRIBUTES: "environment=local,team=my-team",
+      OTEL_RESOURCE_ATTRIBUTES: "environment=local",
     });
     expect(env).not.toHaveProperty("OTEL_EXPORTER_OTLP_HEADERS");
     expect(JSON.parse(await outputValue<string>(program.managedSettings))).toEqual({ env });

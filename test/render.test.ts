@@ -1,19 +1,18 @@
 // `npm run render`: every generated file of both committed stacks, secrets as placeholders.
 import { describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, resolve } from "node:path";
 import { managedSettingsSchema } from "../components/claude/claude-settings-schema.js";
+import { filesUnder, runRender } from "./support/render-cli.js";
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
-}
+const ROOT = resolve(import.meta.dirname, "..");
 
 function render(stack: string): { dir: string; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), `render-${stack}-`));
-  execFileSync("npx", ["tsx", "scripts/render.ts", stack, dir], { stdio: "pipe" });
-  return { dir, files: walk(dir).map((f) => relative(dir, f)).sort() };
+  const r = runRender(ROOT, stack, dir);
+  if (r.status !== 0) throw new Error(`npm run render -- ${stack} failed: ${r.stderr}`);
+  return { dir, files: filesUnder(dir) };
 }
 
 describe.each(["local", "enterprise"])("npm run render -- %s", (stack) => {
@@ -55,6 +54,22 @@ describe.each(["local", "enterprise"])("npm run render -- %s", (stack) => {
 
 describe("npm run render with bad input", () => {
   it("refuses an unknown stack with a usage hint", () => {
-    expect(() => execFileSync("npx", ["tsx", "scripts/render.ts", "nope", mkdtempSync(join(tmpdir(), "r-"))], { stdio: "pipe" })).toThrow(/No stack file/);
+    const r = runRender(ROOT, "nope", mkdtempSync(join(tmpdir(), "r-")));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^No stack file .*Pulumi\.nope\.yaml: known stacks are the Pulumi\.<stack>\.yaml files in this folder\.$/);
+  });
+});
+
+describe("npm run render with a broken stack file", () => {
+  it("says in one line, with the file, line and column, that the YAML is not valid, and exits 1", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "render-yaml-"));
+    writeFileSync(join(cwd, "Pulumi.broken.yaml"), "config:\n  claude-code-telemetry:target: docker\n  claude-code-telemetry:docker: { ports: [3000 }\n");
+    const r = runRender(cwd, "broken");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Pulumi\.broken\.yaml:3:\d+: not valid YAML: \S.*$/);
+    expect(r.stderr).not.toMatch(/\bat \S+ \(|node_modules/);
   });
 });

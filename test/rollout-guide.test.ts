@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { renderRolloutGuide, type RolloutGuideInput } from "../components/claude/rollout-guide.js";
+import { renderStackRolloutGuide } from "../components/claude/client-bundle.js";
+import { parseSettings } from "../components/settings.js";
+import { buildServiceSpecs } from "../components/services.js";
+import { SERVICES_WITH_DATA } from "../components/platform/docker-names.js";
 import { TOKEN_PLACEHOLDER, redactEnv, renderClientEnv } from "../components/claude/managed-settings.js";
 import { METRICS, EVENTS } from "../components/claude/telemetry.js";
 import { generatedEnvSchema } from "../components/claude/claude-settings-schema.js";
@@ -94,4 +98,21 @@ describe("rollout guide", () => {
     expect(md).not.toContain(TOKEN_PLACEHOLDER);
     expect(md).not.toMatch(/only Claude Code on the machine running the stack/);
   });
+
+  it("says how to retire the stack: client settings first, then destroy, then the data, with the stack's own names", () => {
+    const local = renderStackRolloutGuide(parseSettings({ target: "docker", namePrefix: "pilot" }, "team-a"));
+    const retire = local.slice(local.indexOf("## Retiring this stack"));
+    const steps = retire.split("\n").filter((l) => /^\d\. /.test(l));
+    expect(steps[0]).toMatch(/^1\. Remove the client settings from every machine/);
+    expect(steps[1]).toBe("2. `pulumi destroy --stack team-a`.");
+    expect(steps[2]).toContain("`docker volume rm pilot-prometheus-data pilot-loki-data pilot-grafana-data`");
+    const k8s = renderStackRolloutGuide(parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "x", namespace: "telemetry" } }, "prod"));
+    expect(k8s).toMatch(/3\. `pulumi destroy` deletes the namespace `telemetry` and with it the PersistentVolumeClaims/);
+  });
+
+  it("names exactly the volumes the Docker platform keeps", () => {
+    const specs = buildServiceSpecs(parseSettings({ target: "docker" }, "l"), (s) => s, { grafanaAdminPassword: "p" });
+    expect(Object.values(specs).filter((s) => s.volume).map((s) => s.name).sort()).toEqual([...SERVICES_WITH_DATA].sort());
+  });
 });
+

@@ -136,7 +136,7 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     const run = await verify(["--stack", "verify-e2e", "--timeout", "4m"], 330_000);
     expect(run.code, run.out).toBe(0);
     const out = run.out;
-    for (const name of ["Grafana /api/health", "Prometheus /-/ready", "Loki /ready", "Grafana datasources provisioned", "Grafana dashboards provisioned"]) expect(result(out, name), name).toBe("PASS");
+    for (const name of ["Grafana /api/health", "Grafana admin login", "Prometheus /-/ready", "Loki /ready", "Grafana datasources provisioned", "Grafana dashboards provisioned"]) expect(result(out, name), name).toBe("PASS");
     expect(out).toMatch(/Prometheus \/-\/ready\s+PASS\s+Grafana datasource proxy/);
     expect(result(out, "OTLP HTTP /v1/metrics without token is refused")).toBe("PASS");
     expect(result(out, "OTLP HTTP /v1/logs with token is accepted")).toBe("PASS");
@@ -188,6 +188,24 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     expect(e.runs.length).toBeGreaterThan(0);
   }, 160_000);
 
+  it("tells a refused Grafana password (its database holds another) from a Grafana that does not answer", async () => {
+    const e = must();
+    const wrong = randomBytes(12).toString("hex");
+    const refused = await verify(["--stack", "verify-e2e", "--skip-send"], 120_000, { GRAFANA_ADMIN_PASSWORD: wrong });
+    expect(refused.code, refused.out).toBe(1);
+    expect(result(refused.out, "Grafana /api/health")).toBe("PASS");
+    expect(refused.out).toMatch(/^Grafana admin login\s+FAIL\s+.*Grafana answers but refuses admin with this password \(HTTP 401\).*restart the Grafana container/m);
+    expect(result(refused.out, "Grafana datasources provisioned")).toBe("SKIP");
+    expect(refused.out).not.toContain(wrong);
+
+    const dead = `http://${LOOPBACK}:${await freePort()}`;
+    const down = await verify(["--grafana-url", dead, "--prometheus-url", e.prometheus.url, "--loki-url", e.loki.url, "--otlp-http", e.front, "--token", TOKEN, "--skip-send"], 120_000, { GRAFANA_ADMIN_PASSWORD: PASSWORD });
+    expect(down.code, down.out).toBe(1);
+    expect(result(down.out, "Grafana /api/health")).toBe("FAIL");
+    expect(down.out).toMatch(/^Grafana admin login\s+FAIL\s+.*Grafana is not reachable/m);
+    expect(down.out).not.toMatch(/^Grafana admin login.*refuses/m);
+  }, 250_000);
+
   it("fails when the ingest refuses the token, and never prints it", async () => {
     const wrong = randomBytes(16).toString("hex");
     const run = await verify(["--stack", "verify-e2e", "--token", wrong, "--timeout", "30s"], 150_000);
@@ -208,7 +226,7 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
 
   it("never prints the ingest token or the Grafana password", () => {
     const runs = must().runs;
-    expect(runs.length).toBe(5);
+    expect(runs.length).toBe(7);
     for (const run of runs) {
       expect(run.out).not.toContain(TOKEN);
       expect(run.out).not.toContain(PASSWORD);

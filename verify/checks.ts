@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { allDashboards } from "../dashboards/index.js";
 import { runChecks, type CheckResult } from "../scripts/lib/otlp-check.js";
-import { basicAuth, directEndpoint, requestJson, type ApiEndpoint } from "./http.js";
+import { basicAuth, directEndpoint, HttpError, requestJson, type ApiEndpoint } from "./http.js";
 import { lokiReady } from "./loki.js";
 import { prometheusReady } from "./prometheus.js";
 import { row, type CheckRow } from "./report.js";
@@ -21,15 +21,37 @@ export async function grafanaHealth(grafanaUrl: string | undefined): Promise<Che
   }
 }
 
-/** The datasources and dashboards the stack provisions, looked up by UID with the admin login. */
+/**
+ * The admin login, told apart from a Grafana that does not answer: a refused password means the
+ * database holds another one (e.g. a volume kept from an earlier stack whose Grafana has not been
+ * restarted since, which resets it from the stack's secret at start).
+ */
+export async function grafanaLogin(api: ApiEndpoint, user: string): Promise<CheckRow> {
+  const name = "Grafana admin login";
+  try {
+    await requestJson(api, "/api/user", { timeoutMs: 10_000 });
+    return row(name, "PASS", `${api.via}: signed in as ${user}`);
+  } catch (e) {
+    const status = e instanceof HttpError ? e.status : undefined;
+    if (status === 401 || status === 403)
+      return row(name, "FAIL", `${api.via}: Grafana answers but refuses ${user} with this password (HTTP ${status}): its database holds another one; restart the Grafana container, whose start sets the stack's password (README: Quick start), or check GRAFANA_ADMIN_PASSWORD`);
+    if (status !== undefined) return row(name, "FAIL", `${api.via}: ${(e as Error).message}`);
+    return row(name, "FAIL", `${api.via}: Grafana is not reachable (${(e as Error).message})`);
+  }
+}
+
+/** The admin login, then the datasources and dashboards the stack provisions, looked up by UID with it. */
 export async function grafanaProvisioning(t: Targets): Promise<CheckRow[]> {
+  const loginName = "Grafana admin login";
   const dsName = "Grafana datasources provisioned";
   const dbName = "Grafana dashboards provisioned";
   if (!t.grafanaUrl || !t.grafanaCredentials) {
     const why = !t.grafanaUrl ? "no Grafana URL" : "no Grafana admin credentials (stack output or GRAFANA_ADMIN_PASSWORD)";
-    return [row(dsName, "SKIP", why), row(dbName, "SKIP", why)];
+    return [row(loginName, "SKIP", why), row(dsName, "SKIP", why), row(dbName, "SKIP", why)];
   }
   const api: ApiEndpoint = { base: t.grafanaUrl.replace(/\/+$/, ""), headers: basicAuth(t.grafanaCredentials), via: t.grafanaUrl };
+  const login = await grafanaLogin(api, t.grafanaCredentials.user);
+  if (login.status !== "PASS") return [login, row(dsName, "SKIP", "needs the admin login (failed above)"), row(dbName, "SKIP", "needs the admin login (failed above)")];
   const lookup = async (path: string): Promise<string | undefined> => {
     try {
       await requestJson(api, path, { timeoutMs: 10_000 });
@@ -48,7 +70,7 @@ export async function grafanaProvisioning(t: Targets): Promise<CheckRow[]> {
   const ds = Object.values(DATASOURCE_UIDS).map((uid) => ({ label: uid, path: `/api/datasources/uid/${uid}` }));
   const dashboards = allDashboards().map((d) => ({ label: d.uid ?? d.title ?? "(no uid)", path: `/api/dashboards/uid/${encodeURIComponent(d.uid ?? "")}` }));
   const [dsBad, dbBad] = await Promise.all([problems(ds), problems(dashboards)]);
-  return [verdict(dsName, ds.length, dsBad), verdict(dbName, dashboards.length, dbBad)];
+  return [login, verdict(dsName, ds.length, dsBad), verdict(dbName, dashboards.length, dbBad)];
 }
 
 async function backendReady(name: string, b: Backend, probe: (ep: ApiEndpoint) => Promise<string>): Promise<CheckRow> {

@@ -3,6 +3,8 @@
 // rollout guide. Pure: the program and the render command produce the same files.
 import type { Settings } from "../settings.js";
 import { publicEndpoints } from "../endpoints.js";
+import { requiresIngestToken } from "../ingest-auth.js";
+import { SERVICES_WITH_DATA, volumeName } from "../platform/docker-names.js";
 import {
   clientAuthFor,
   formatSettingsJson,
@@ -64,7 +66,7 @@ export function renderClientBundle(settings: Settings, token: string | undefined
 export function renderStackRolloutGuide(settings: Settings): string {
   const target = clientTarget(settings, undefined);
   const e = publicEndpoints(settings);
-  const requiresToken = settings.target === "kubernetes";
+  const requiresToken = requiresIngestToken(settings);
   const mtls = settings.kubernetes?.clientCaPem !== undefined;
   return renderRolloutGuide({
     stackName: settings.stack,
@@ -77,7 +79,17 @@ export function renderStackRolloutGuide(settings: Settings): string {
     tokenWithMtls: mtls && requiresToken,
     dashboards: allDashboards().map((d) => ({ title: d.title ?? String(d.uid), path: `/d/${d.uid}` })),
     collected: collectedMarkdown(policyOf(settings)),
+    dataOnDestroy: dataOnDestroy(settings),
   });
+}
+
+/** Docker keeps the data volumes on destroy; on Kubernetes the namespace goes, and its claims with it. */
+function dataOnDestroy(settings: Settings): string {
+  if (settings.target === "kubernetes") {
+    return `\`pulumi destroy\` deletes the namespace \`${settings.kubernetes?.namespace}\` and with it the PersistentVolumeClaims: the collected data goes too, unless the storage class retains its volumes. Export or snapshot what you want to keep first.`;
+  }
+  const volumes = SERVICES_WITH_DATA.map((s) => volumeName(settings.namePrefix, s));
+  return `The data volumes are kept; remove them when the data should go too: \`docker volume rm ${volumes.join(" ")}\`.`;
 }
 
 export { renderRegRemovalFile };

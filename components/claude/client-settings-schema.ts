@@ -1,6 +1,7 @@
 // Settings for the Claude Code clients that send to this stack (the `client` section of the stack
 // config): what goes into the generated managed-settings.json `env` block.
 import { z } from "zod";
+import { crossCheck } from "../settings-fields.js";
 
 /** Attribute keys and values end up in `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k=v`): no separators inside. */
 export const ATTRIBUTE_KEY_RE = /^[a-zA-Z_][a-zA-Z0-9_.]{0,63}$/;
@@ -22,34 +23,29 @@ const clientFilePath = z
  * TLS files as they are found on every developer machine: the CA that signed the ingest's
  * certificate (when it is not publicly trusted) and the client certificate and key (mTLS).
  */
-const clientTlsSchema = z
-  .object({
-    caFile: clientFilePath.optional(),
-    certFile: clientFilePath.optional(),
-    keyFile: clientFilePath.optional(),
-  })
-  .strict()
-  .superRefine((t, ctx) => {
-    if ((t.certFile === undefined) !== (t.keyFile === undefined)) {
-      ctx.addIssue({ code: "custom", path: [t.certFile === undefined ? "certFile" : "keyFile"], message: "certFile and keyFile go together" });
-    }
-  });
+const clientTlsSchema = crossCheck(
+  z
+    .object({
+      caFile: clientFilePath.optional(),
+      certFile: clientFilePath.optional(),
+      keyFile: clientFilePath.optional(),
+    })
+    .strict(),
+  (t, report) => {
+    if ((t.certFile === undefined) !== (t.keyFile === undefined)) report([t.certFile === undefined ? "certFile" : "keyFile"], "certFile and keyFile go together");
+  },
+);
 
-export const clientSettingsSchema = z
+const clientSettingsFields = z
   .object({
     /** OTLP protocol the clients use: gRPC (port 4317) or HTTP/protobuf (port 4318). */
     protocol: z.enum(["grpc", "http/protobuf"], { message: "must be 'grpc' or 'http/protobuf'" }).default("grpc"),
     /** Organisation attributes added to every signal, e.g. { team: platform, cost_center: eng-123 }. */
-    resourceAttributes: z
-      .record(z.string(), attributeValueSchema)
-      // Keys are checked here rather than by the record's key schema so the message names the key.
-      .superRefine((r, ctx) => {
-        for (const key of Object.keys(r)) {
-          if (!ATTRIBUTE_KEY_RE.test(key)) ctx.addIssue({ code: "custom", path: [key], message: ATTRIBUTE_KEY_MESSAGE });
-        }
-      })
-      .refine((r) => Object.keys(r).length <= 10, { message: "keep it to at most 10 attributes (long lists have broken export)" })
-      .default({}),
+    // Keys are checked here rather than by the record's key schema so the message names the key.
+    resourceAttributes: crossCheck(z.record(z.string(), attributeValueSchema), (r, report) => {
+      for (const key of Object.keys(r)) if (!ATTRIBUTE_KEY_RE.test(key)) report([key], ATTRIBUTE_KEY_MESSAGE);
+      if (Object.keys(r).length > 10) report([], "keep it to at most 10 attributes (long lists have broken export)");
+    }).default({}),
     metricExportIntervalMs: z.number().int().min(1000).max(600000).default(60000),
     logsExportIntervalMs: z.number().int().min(1000).max(600000).default(5000),
     /** Flush time at exit; long enough for short `claude -p` and CI runs. */
@@ -65,19 +61,15 @@ export const clientSettingsSchema = z
     /** Client TLS files; needed when the ingest requires client certificates or uses a private CA. */
     tls: clientTlsSchema.optional(),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    const capture = (["logUserPrompts", "logToolDetails"] as const).filter((k) => c[k]);
-    if (capture.length > 0 && !c.contentCaptureAcknowledged) {
-      for (const k of capture) {
-        ctx.addIssue({
-          code: "custom",
-          path: [k],
-          message: "captures content developers type or run: also set client.contentCaptureAcknowledged: true once they were told",
-        });
-      }
-    }
-  });
+  .strict();
+
+/** Content capture needs an explicit acknowledgement that developers were told. */
+export const clientSettingsSchema = crossCheck(clientSettingsFields, (c, report) => {
+  if (c.contentCaptureAcknowledged === true) return;
+  for (const k of ["logUserPrompts", "logToolDetails"] as const) {
+    if (c[k] === true) report([k], "captures content developers type or run: also set client.contentCaptureAcknowledged: true once they were told");
+  }
+});
 
 export type ClientSettings = z.infer<typeof clientSettingsSchema>;
 export type ClientTlsSettings = NonNullable<ClientSettings["tls"]>;

@@ -35,6 +35,8 @@ export interface RolloutGuideInput {
   dashboards?: readonly { title: string; path: string }[];
   /** What the stack's collector keeps (a markdown table from components/privacy.ts). */
   collected?: string;
+  /** What happens to the collected data when the stack is destroyed, and how to remove it (markdown). */
+  dataOnDestroy?: string;
 }
 
 const code = (s: string) => `\`${s}\``;
@@ -168,6 +170,19 @@ function rollbackSection(input: RolloutGuideInput): string[] {
   ];
 }
 
+function retireSection(input: RolloutGuideInput): string[] {
+  return [
+    "## Retiring this stack",
+    "",
+    "In this order, so no Claude Code keeps sending to a stack that is gone:",
+    "",
+    "1. Remove the client settings from every machine (above), and let running sessions restart.",
+    `2. \`pulumi destroy --stack ${input.stackName}\`.`,
+    ...(input.dataOnDestroy ? [`3. ${input.dataOnDestroy}`] : []),
+    "",
+  ];
+}
+
 function dashboardsSection(input: RolloutGuideInput): string[] {
   const base = input.grafanaUrl.replace(/\/+$/, "");
   const links = (input.dashboards ?? []).map((d) => `- [${d.title}](${base}${d.path.startsWith("/") ? "" : "/"}${d.path})`);
@@ -203,6 +218,7 @@ export function renderRolloutGuide(input: RolloutGuideInput): string {
     ...settingsSection(input, shown),
     ...verifySection(input, client, shown),
     ...rollbackSection(input),
+    ...retireSection(input),
     ...dashboardsSection(input),
   ];
   return lines.join("\n");

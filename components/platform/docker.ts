@@ -4,9 +4,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { Settings } from "../settings.js";
 import type { ServiceName } from "../images.js";
-import type { DeployedService, Platform, ServiceSpec } from "./spec.js";
+import type { DeployedService, Platform, ServicePort, ServiceSpec } from "./spec.js";
+import { isLoopbackIpv4 } from "../settings-fields.js";
+import { containerName, NETWORK_EXPOSURE_LABEL, volumeName } from "./docker-names.js";
 import { waitForHttpOk } from "./health.js";
 import { dockerHostOf } from "./hosts.js";
+
+const LOOPBACK = "127.0.0.1";
+
+/** The host address a port is published on: the bind address for client-facing ports, loopback for the rest. */
+export function hostAddressOf(port: ServicePort, settings: Settings): string {
+  return port.network ? settings.docker.bindAddress : LOOPBACK;
+}
 
 export class DockerPlatform implements Platform {
   readonly network: docker.Network;
@@ -24,11 +33,11 @@ export class DockerPlatform implements Platform {
 
   deploy(spec: ServiceSpec, parent: pulumi.Resource): DeployedService {
     const d = this.settings.docker;
-    const name = `${this.prefix}-${spec.name}`;
+    const name = containerName(this.prefix, spec.name);
     const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent });
 
     const volume = spec.volume
-      ? new docker.Volume(`${name}-data`, { name: `${name}-data` }, { parent, retainOnDelete: true })
+      ? new docker.Volume(volumeName(this.prefix, spec.name), { name: volumeName(this.prefix, spec.name) }, { parent, retainOnDelete: true })
       : undefined;
 
     const envs = pulumi
@@ -45,6 +54,7 @@ export class DockerPlatform implements Platform {
       {
         name,
         image: image.imageId,
+        entrypoints: spec.entrypoint ? [...spec.entrypoint] : undefined,
         command: spec.args ? [...spec.args] : undefined,
         envs: hasSecretEnv ? pulumi.secret(envs) : envs,
         uploads: spec.files.map((f) => ({
@@ -54,7 +64,7 @@ export class DockerPlatform implements Platform {
         })),
         ports: spec.ports
           .filter((p) => p.hostPort !== undefined)
-          .map((p) => ({ internal: p.port, external: p.hostPort, ip: d.bindAddress, protocol: "tcp" })),
+          .map((p) => ({ internal: p.port, external: p.hostPort, ip: hostAddressOf(p, this.settings), protocol: "tcp" })),
         networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
         volumes: volume && spec.volume ? [{ volumeName: volume.name, containerPath: spec.volume.path }] : undefined,
         healthcheck,
@@ -73,6 +83,10 @@ export class DockerPlatform implements Platform {
           { label: "app.kubernetes.io/name", value: spec.name },
           // A config change re-creates the container: the label is part of its identity.
           { label: "claude-code-telemetry/config-hash", value: pulumi.output(spec.configHash ?? "") },
+          // Says the policy pack that a port beyond loopback was asked for (docker.networkExposureAcknowledged).
+          ...(spec.ports.some((p) => p.hostPort !== undefined && !isLoopbackIpv4(hostAddressOf(p, this.settings)))
+            ? [{ label: NETWORK_EXPOSURE_LABEL, value: "acknowledged" }]
+            : []),
         ],
       },
       // Fixed container names: the old container must go before its replacement starts.
@@ -89,7 +103,9 @@ export class DockerPlatform implements Platform {
     const d = this.settings.docker;
     const published = spec.ports.find((p) => p.port === spec.health.port && p.hostPort !== undefined);
     if (!d.waitForHealthy || !published) return container.id;
-    const url = `http://${d.healthCheckHost}:${published.hostPort}${spec.health.path}`;
+    // Where the port is published, unless told otherwise (a remote Docker host); 0.0.0.0 includes loopback.
+    const address = hostAddressOf(published, this.settings);
+    const url = `http://${d.healthCheckHost ?? (address === "0.0.0.0" ? LOOPBACK : address)}:${published.hostPort}${spec.health.path}`;
     return container.id.apply(async (id) => {
       if (pulumi.runtime.isDryRun() || !id) return id;
       await waitForHttpOk(url, { timeoutMs: d.healthTimeoutSeconds * 1000 }).catch((err: Error) => {

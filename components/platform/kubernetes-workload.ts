@@ -50,6 +50,7 @@ export function container({ spec, secretName }: PodInputs): Container {
     name: spec.name,
     image: spec.image,
     imagePullPolicy: "IfNotPresent",
+    command: spec.entrypoint ? [...spec.entrypoint] : undefined,
     args: spec.args ? [...spec.args] : undefined,
     ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
     env: env.length ? env : undefined,

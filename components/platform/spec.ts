@@ -11,6 +11,12 @@ export interface ServicePort {
   readonly protocol: "http" | "grpc";
   /** Published on the Docker host at this port (Docker only; unpublished when absent). */
   readonly hostPort?: number;
+  /**
+   * Docker: published on docker.bindAddress, for clients and people (OTLP, Grafana's login page).
+   * Ports without it (Prometheus, Loki: no login of their own) are published on 127.0.0.1 whatever
+   * the bind address.
+   */
+  readonly network?: boolean;
   /** Reachable from outside the cluster through the ingress (Kubernetes only). */
   readonly public?: boolean;
   /**
@@ -45,6 +51,11 @@ export interface HttpCheck {
 export interface ServiceSpec {
   readonly name: ServiceName;
   readonly image: string;
+  /**
+   * Replaces the image's entrypoint (Docker `Entrypoint`, Kubernetes `command`); `args` follow it.
+   * For a start-up step the image itself does not do, which must end by exec'ing its entrypoint.
+   */
+  readonly entrypoint?: readonly string[];
   readonly args?: readonly string[];
   readonly ports: readonly ServicePort[];
   readonly files: readonly ConfigFile[];

@@ -54,6 +54,14 @@ export function toolPath(name: ToolName): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+/** A tool the command needs has not been built; the message says what to run. */
+export class MissingToolError extends Error {
+  override name = "MissingToolError";
+  constructor(readonly missing: readonly ToolName[]) {
+    super(missingToolsMessage(missing));
+  }
+}
+
 export function missingToolsMessage(missing: readonly ToolName[]): string {
   const what = missing.map((t) => `${t} ${TOOL_VERSIONS[t]}`).join(", ");
   return `${what} not built in ${toolsDir()}: run \`npm run tools\` (needs Go 1.26 or newer)`;

@@ -9,7 +9,11 @@
 //   loki        STAND-IN: the Loki test double (test/support/loki-double.ts) on Node.js, user 10001,
 //               data /loki, reading -config.file as Loki does
 //   grafana     STAND-IN: the Grafana stand-in (test/support/grafana-stand-in.ts) on Node.js, user
-//               472, data /var/lib/grafana, provisioning from /etc/grafana, busybox wget
+//               472, data /var/lib/grafana, provisioning from /etc/grafana, busybox wget; laid out as
+//               Grafana's image: ENTRYPOINT /run.sh, which execs `grafana server`, the `grafana`
+//               executable in /usr/share/grafana/bin (on PATH, with `grafana cli`), the GF_PATHS_*
+//               env, and Grafana's password rule (stand-ins/grafana-db.ts): the admin password from
+//               the environment counts only when $GF_PATHS_DATA/grafana.db is created
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -46,10 +50,20 @@ function accounts(users: Array<[name: string, uid: number, gid: number, home: st
   ];
 }
 
+const BUSYBOX_CACHE = path.join(DOCKER_DIR, "busybox");
+const BUSYBOX_BIN = path.join(BUSYBOX_CACHE, "root", "bin", "busybox");
+
+/** Why the test images cannot be built here, or undefined when they can (Linux, and busybox cached or apt-get). */
+export function cannotBuildImages(): string | undefined {
+  if (process.platform !== "linux") return "the test images copy this machine's Node.js into them, which needs Linux";
+  if (!existsSync(BUSYBOX_BIN) && !existsSync("/usr/bin/apt-get")) return "the test images need Debian's busybox-static, fetched with apt-get, which this machine lacks";
+  return undefined;
+}
+
 /** Debian's static busybox (for `wget` and `sh`), downloaded once into the cache. */
 function busybox(): Buffer {
-  const cache = path.join(DOCKER_DIR, "busybox");
-  const bin = path.join(cache, "root", "bin", "busybox");
+  const cache = BUSYBOX_CACHE;
+  const bin = BUSYBOX_BIN;
   if (!existsSync(bin)) {
     rmSync(cache, { recursive: true, force: true });
     mkdirSync(cache, { recursive: true });
@@ -66,8 +80,9 @@ function busybox(): Buffer {
   return readFileSync(bin);
 }
 
-function busyboxEntries(): TarEntry[] {
-  return [dir("bin"), file("bin/busybox", busybox(), 0o755), link("bin/sh", "busybox"), link("bin/wget", "busybox")];
+/** Busybox and the applets an image's commands call (the upstream images have them all). */
+function busyboxEntries(applets = ["sh", "wget"]): TarEntry[] {
+  return [dir("bin"), file("bin/busybox", busybox(), 0o755), ...applets.map((a) => link(`bin/${a}`, "busybox"))];
 }
 
 /** This machine's Node.js and the shared libraries it loads, at the same paths. */
@@ -109,6 +124,8 @@ interface ImageDef {
 }
 
 interface ImageConfig {
+  /** Folder put in front of the PATH. */
+  pathPrefix?: string;
   env?: string[];
   user: string;
   workdir?: string;
@@ -121,7 +138,7 @@ interface ImageConfig {
 /** The image config as the Dockerfile instructions an import applies. */
 function instructions(c: ImageConfig): string[] {
   return [
-    ...[PATH_ENV, ...(c.env ?? [])].map((e) => `ENV ${e}`),
+    ...[c.pathPrefix ? PATH_ENV.replace("PATH=", `PATH=${c.pathPrefix}:`) : PATH_ENV, ...(c.env ?? [])].map((e) => `ENV ${e}`),
     `USER ${c.user}`,
     ...(c.workdir ? [`WORKDIR ${c.workdir}`] : []),
     ...(c.volume ? [`VOLUME ${JSON.stringify([c.volume])}`] : []),
@@ -165,23 +182,41 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
       changes: instructions({ user: "10001", entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/loki.mjs`], cmd: ["-config.file=/etc/loki/local-config.yaml"], expose: [3100] }),
     },
     grafana: {
-      what: "stand-in: the Grafana stand-in on Node.js, busybox",
+      what: "stand-in: the Grafana stand-in on Node.js (server, CLI password reset, Grafana's first-start password rule), busybox",
       entries: [
         ...node,
-        ...busyboxEntries(),
+        ...busyboxEntries(["sh", "wget", "tail"]),
         ...accounts([["grafana", 472, 0, "/usr/share/grafana"]]),
         dir("usr/share"),
         dir(STAND_IN_DIR),
         file(`${STAND_IN_DIR}/grafana.mjs`, grafanaJs),
+        file("run.sh", `#!/bin/sh\nexec grafana server --homepath="$GF_PATHS_HOME" --config="$GF_PATHS_CONFIG" "$@"\n`, 0o755),
+        dir("usr/share/grafana"),
+        dir("usr/share/grafana/bin"),
+        file("usr/share/grafana/bin/grafana", `#!/bin/sh\nexec /usr/bin/node /${STAND_IN_DIR}/grafana.mjs "$@"\n`, 0o755),
+        dir("usr/share/grafana/conf"),
+        file("usr/share/grafana/conf/defaults.ini", "; the Grafana stand-in's home path marker (its CLI requires this file, as Grafana's does)\n"),
         dir("etc/grafana"),
+        file("etc/grafana/grafana.ini", "; the Grafana stand-in reads no settings from this file\n"),
         dir("var"),
         dir("var/lib"),
         dir("var/lib/grafana", 0o755, 472, 0),
+        dir("var/log"),
+        dir("var/log/grafana", 0o755, 472, 0),
       ],
       changes: instructions({
-        env: ["GF_PATHS_DATA=/var/lib/grafana", "GF_PATHS_PROVISIONING=/etc/grafana/provisioning"],
+        pathPrefix: "/usr/share/grafana/bin",
+        env: [
+          "GF_PATHS_CONFIG=/etc/grafana/grafana.ini",
+          "GF_PATHS_DATA=/var/lib/grafana",
+          "GF_PATHS_HOME=/usr/share/grafana",
+          "GF_PATHS_LOGS=/var/log/grafana",
+          "GF_PATHS_PLUGINS=/var/lib/grafana/plugins",
+          "GF_PATHS_PROVISIONING=/etc/grafana/provisioning",
+        ],
         user: "472",
-        entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/grafana.mjs`],
+        workdir: "/usr/share/grafana",
+        entrypoint: ["/run.sh"],
         expose: [3000],
       }),
     },

@@ -19,6 +19,7 @@ const KNOWN: Record<string, readonly string[]> = {
   container: [
     "name",
     "image",
+    "entrypoints",
     "command",
     "envs",
     "uploads",
@@ -88,6 +89,8 @@ export function containerCreateBody(inputs: Inputs): { name: string; body: Recor
     uploads,
     body: {
       Image: inputs.image,
+      // The provider sets each only when given: an entrypoint without a command drops the image's CMD.
+      Entrypoint: inputs.entrypoints,
       Cmd: inputs.command,
       Env: inputs.envs,
       ExposedPorts: exposed,

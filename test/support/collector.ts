@@ -7,7 +7,7 @@ import path from "node:path";
 import { parse, stringify } from "yaml";
 import { LOOPBACK, freePort } from "../../scripts/lib/loopback.js";
 import { COLLECTOR_COMPONENTS as ID, renderCollectorConfig } from "../../components/collector-config.js";
-import { acceptsPreviousToken, requiresIngestToken } from "../../components/services.js";
+import { acceptsPreviousToken, requiresIngestToken } from "../../components/ingest-auth.js";
 import type { Settings } from "../../components/settings.js";
 import { launch, runTool, toolPath, waitFor, type RunResult } from "./tools.js";
 

@@ -6,13 +6,14 @@
 //
 //   GET /api/health                          200 without login
 //   GET /metrics                             a metric of its own (so Prometheus' scrape of it succeeds)
+//   GET /api/user                            the signed-in user (admin basic auth; 401 without it)
 //   GET /api/datasources[/uid/<uid>]         the provisioned datasources (admin basic auth)
 //   GET /api/dashboards/uid/<uid>            200 for a provisioned dashboard (admin basic auth)
 //   GET /api/search                          the provisioned dashboards (admin basic auth)
 //   *   /api/datasources/proxy/uid/<uid>/…   forwarded to that datasource's URL, or to the backend
 //                                            given for its type
 // It also runs inside a container of the Docker test (test/docker/stand-ins/grafana-main.ts), as
-// Grafana's image would, with the files it finds on disk.
+// Grafana's image would, with the files it finds on disk and the admin login its database holds.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -79,8 +80,8 @@ export interface GrafanaStandIn {
 export interface GrafanaStandInOptions {
   /** Where each datasource type's proxy forwards (default: the datasource's provisioned URL). */
   backends?: Record<string, string>;
-  /** The admin's user and password. */
-  login: { user: string; password: string };
+  /** The admin's user and password, or a check of the two (the Docker stand-in's database). */
+  login: { user: string; password: string } | { verify: (user: string, password: string) => boolean };
   /** Grafana's provisioning folder (GF_PATHS_PROVISIONING). */
   provisioningDir?: string;
   /** Default 127.0.0.1 and a free port. */
@@ -91,13 +92,25 @@ export interface GrafanaStandInOptions {
 /** Serves the API above for what `files` provision. */
 export async function startGrafanaStandIn(files: ContainerFiles, opts: GrafanaStandInOptions): Promise<GrafanaStandIn> {
   const provisioned = provisionedFrom(files, opts.provisioningDir);
-  const basic = `Basic ${Buffer.from(`${opts.login.user}:${opts.login.password}`).toString("base64")}`;
+  const login = opts.login;
+  /** The basic-auth user when the login is right. */
+  const signedIn = (header: string | undefined): string | undefined => {
+    const text = /^Basic (.+)$/.exec(header ?? "")?.[1];
+    const decoded = text ? Buffer.from(text, "base64").toString("utf8") : "";
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return undefined;
+    const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+    const ok = "verify" in login ? login.verify(user, password) : user === login.user && password === login.password;
+    return ok ? user : undefined;
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://grafana");
     const json = (status: number, v: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(v));
     if (url.pathname === "/api/health") return json(200, { database: "ok", version: "stand-in" });
     if (url.pathname === "/metrics") return res.writeHead(200, { "content-type": "text/plain" }).end(`grafana_stand_in_dashboards ${provisioned.dashboards.size}\n`);
-    if (req.headers.authorization !== basic) return json(401, { message: "Unauthorized" });
+    const user = signedIn(req.headers.authorization);
+    if (user === undefined) return json(401, { message: "Unauthorized" });
+    if (url.pathname === "/api/user") return json(200, { login: user, isGrafanaAdmin: true });
     if (url.pathname === "/api/datasources") return json(200, [...provisioned.datasources].map(([uid, d]) => ({ uid, ...d })));
     if (url.pathname === "/api/search") return json(200, [...provisioned.dashboards].map(([uid, title]) => ({ uid, title, type: "dash-db" })));
     const [, kind, uid, rest] = /^\/api\/(datasources\/proxy\/uid|datasources\/uid|dashboards\/uid)\/([^/]+)(\/.*)?$/.exec(url.pathname) ?? [];

@@ -21,7 +21,7 @@ export async function loadProgram(
   overrides: Record<string, Record<string, unknown> | string> = {},
   providers?: MockOptions["providers"],
 ): Promise<LoadedProgram> {
-  const raw: Record<string, unknown> = { ...readStackSettings(`Pulumi.${stack}.yaml`) };
+  const raw: Record<string, unknown> = { ...readStackSettings(`Pulumi.${stack}.yaml`).raw };
   for (const [k, v] of Object.entries(overrides)) {
     raw[k] = typeof v === "object" ? { ...((raw[k] as object) ?? {}), ...v } : v;
   }

@@ -1,0 +1,38 @@
+// The README's samples are what the program prints and writes: each block marked
+// `<!-- checked by test/readme.test.ts: … -->` is compared with a real run of `npm run render`.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { filesUnder, runRender } from "./support/render-cli.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+/** The fenced block right after the marker whose text starts with `what`; fails the test when there is none. */
+function checkedBlock(what: string): string {
+  const marker = `<!-- checked by test/readme.test.ts: ${what}`;
+  const at = README.indexOf(marker);
+  if (at < 0) throw new Error(`README.md has no block marked "${marker}"`);
+  const m = /-->\s*\n```[a-z]*\n([\s\S]*?)\n```/.exec(README.slice(at));
+  if (!m) throw new Error(`README.md: no fenced block after "${marker}"`);
+  return m[1] as string;
+}
+
+describe("the README's samples", () => {
+  it("the sample settings error is exactly what npm run render prints for the sample stack file", () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "readme-sample-"));
+    writeFileSync(path.join(cwd, "Pulumi.local.yaml"), checkedBlock("the input of the sample below"));
+    const r = runRender(cwd, "local");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(checkedBlock("what npm run render prints for the input above"));
+  });
+
+  it.each(["local", "enterprise"])("the render file list is exactly what npm run render writes for the %s stack", (stack) => {
+    const cwd = mkdtempSync(path.join(tmpdir(), "readme-render-"));
+    writeFileSync(path.join(cwd, `Pulumi.${stack}.yaml`), readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`)));
+    const r = runRender(cwd, stack);
+    expect(r.status, r.stderr).toBe(0);
+    expect(filesUnder(r.out).join("\n")).toBe(checkedBlock("the files npm run render writes"));
+  });
+});
