@@ -8,6 +8,9 @@ import type { DeployedService, Platform, ServiceSpec } from "./platform/spec.js"
 import { buildServiceSpecs } from "./services.js";
 import { acceptsPreviousToken, requiresIngestToken } from "./ingest-auth.js";
 import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
+import { renderClientBundle } from "./claude/client-bundle.js";
+import { CLIENT_SETTINGS_TYPE, type ClientSettingsRecordInputs } from "./claude/client-settings-record.js";
+import { PLACEHOLDERS } from "./render-files.js";
 
 export const TYPE_PREFIX = "claude-code-telemetry";
 
@@ -80,6 +83,13 @@ export class TelemetryStack extends pulumi.ComponentResource {
     this.services = services;
     this.endpoints = publicEndpoints(settings);
     this.ready = pulumi.all(order.map((s) => services[s].deployed.ready));
+
+    // What every developer's Claude Code will be told to send, where the policy pack can check it.
+    const client: ClientSettingsRecordInputs = {
+      env: renderClientBundle(settings, this.ingestToken ? PLACEHOLDERS.ingestToken : undefined).env,
+      contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged,
+    };
+    new pulumi.ComponentResource(CLIENT_SETTINGS_TYPE, `${name}-client-settings`, { ...client }, { parent: this });
 
     this.registerOutputs({ endpoints: this.endpoints, ready: this.ready });
   }

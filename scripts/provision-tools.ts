@@ -1,9 +1,11 @@
-// `npm run tools`: builds the real OpenTelemetry Collector, Prometheus and promtool that the tests
+// `npm run tools`: builds the real OpenTelemetry Collector, Prometheus, promtool and actionlint that the tests
 // and the benchmark run, from their Go modules, at the releases pinned in components/images.ts:
 //   - otelcol: the OpenTelemetry Collector Builder (ocb) of the pinned release, run on the committed
 //     manifest tools/otelcol-builder.yaml (exactly the components the stack's configs use);
 //   - prometheus and promtool: `go build` of the Go module github.com/prometheus/prometheus at the
-//     pinned version (Prometheus 3.MM.P is module version v0.3MM.P), stamped with that version.
+//     pinned version (Prometheus 3.MM.P is module version v0.3MM.P), stamped with that version;
+//   - actionlint: `go install` of github.com/rhysd/actionlint at ACTIONLINT_VERSION, the linter of
+//     the GitOps workflow examples.
 // Builds land in the project's cache (TOOLS_DIR, default .cache/tools), one folder per version, and
 // are reused afterwards. The Go module and build caches are Go's own (GOMODCACHE, GOCACHE).
 //
@@ -28,6 +30,7 @@ import {
 const MIN_GO = [1, 26] as const;
 const PROMETHEUS_MODULE = "github.com/prometheus/prometheus";
 const BUILDER_MODULE = "go.opentelemetry.io/collector/cmd/builder";
+const ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint";
 
 class ProvisionError extends Error {}
 
@@ -95,7 +98,7 @@ async function checkGo(): Promise<string> {
 async function checkReports(name: ToolName, bin: string, version: string): Promise<void> {
   const r = await run(bin, ["--version"]);
   const text = `${r.stdout}${r.stderr}`;
-  const pattern = name === "otelcol" ? `version ${version}` : `version ${version} `;
+  const pattern = name === "otelcol" ? `version ${version}` : name === "actionlint" ? `v${version}\n` : `version ${version} `;
   if (r.code !== 0 || !text.includes(pattern)) {
     throw new ProvisionError(`${bin} --version should report ${version} but printed: ${text.trim().split("\n")[0] ?? "(nothing)"}`);
   }
@@ -172,6 +175,14 @@ async function buildCollector(): Promise<void> {
   });
 }
 
+async function buildActionlint(): Promise<void> {
+  const version = TOOL_VERSIONS.actionlint;
+  await buildInto(toolBuildDir("actionlint"), async (scratch) => {
+    await mustRun(`go install ${ACTIONLINT_MODULE}@v${version}`, "go", ["install", `${ACTIONLINT_MODULE}@v${version}`], { env: { ...GO_ENV, GOBIN: scratch } });
+    await checkReports("actionlint", path.join(scratch, "actionlint"), version);
+  });
+}
+
 interface Job {
   label: string;
   binaries: ToolName[];
@@ -187,6 +198,7 @@ async function main(): Promise<void> {
   const jobs: Job[] = [
     { label: `otelcol ${TOOL_VERSIONS.otelcol} (manifest ${manifestHash()})`, binaries: ["otelcol"], build: buildCollector },
     { label: `prometheus and promtool ${TOOL_VERSIONS.prometheus}`, binaries: ["prometheus", "promtool"], build: buildPrometheus },
+    { label: `actionlint ${TOOL_VERSIONS.actionlint}`, binaries: ["actionlint"], build: buildActionlint },
   ];
   const todo = jobs.filter((j) => force || !j.binaries.every((b) => existsSync(toolBinary(b))));
   for (const j of jobs.filter((x) => !todo.includes(x))) say(`${j.label}: cached in ${path.dirname(toolBinary(j.binaries[0] as ToolName))}`);
@@ -196,7 +208,7 @@ async function main(): Promise<void> {
   mkdirSync(toolsDir(), { recursive: true });
   const started = Date.now();
   say(`building with ${go}: ${todo.map((j) => j.label).join("; ")} (a cold build takes several minutes on 2 cores)`);
-  // Both builds at once: while one waits on module downloads the other compiles.
+  // The builds at once: while one waits on module downloads another compiles.
   const results = await Promise.allSettled(
     todo.map(async (j) => {
       const t = Date.now();

@@ -5,6 +5,7 @@ import { outputValue, isSecretOutput, stringLeaves, type MockHarness, type Recor
 import { loadProgram } from "./support/program.js";
 import { validateRecorded, isKubernetesObject } from "./support/k8s-validate.js";
 import { evaluate } from "../policies/rules.js";
+import { CLIENT_SETTINGS_TYPE } from "../components/claude/client-settings-record.js";
 import { validateCollectorConfig } from "./support/collector.js";
 import { INGEST_TOKEN_ENV } from "../components/collector.js";
 import { requireTools } from "./support/tools.js";
@@ -183,6 +184,16 @@ describe("enterprise program (Kubernetes)", () => {
     expect(typeof program.rolloutGuide).toBe("string");
     expect(program.rolloutGuide).not.toContain(token);
     expect(program.rolloutGuide).toContain("https://otel.example.com");
+  });
+
+  it("records the generated client settings for the policy pack, the token as its placeholder only", async () => {
+    const token = await outputValue<string>(program.ingestToken);
+    const [record] = mocks.ofType(CLIENT_SETTINGS_TYPE);
+    expect(record?.inputs.contentCaptureAcknowledged).toBe(false);
+    expect(record?.inputs.env.OTEL_EXPORTER_OTLP_HEADERS).toBe("Authorization=Bearer <ingest-token>");
+    const managed = JSON.parse(await outputValue<string>(program.managedSettings));
+    expect({ ...record?.inputs.env, OTEL_EXPORTER_OTLP_HEADERS: managed.env.OTEL_EXPORTER_OTLP_HEADERS }).toEqual(managed.env);
+    expect(JSON.stringify(record?.inputs)).not.toContain(token);
   });
 
   it("exports the public endpoints", async () => {

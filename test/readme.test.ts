@@ -1,5 +1,6 @@
 // The README's samples are what the program prints and writes: each block marked
-// `<!-- checked by test/readme.test.ts: … -->` is compared with a real run of `npm run render`.
+// `<!-- checked by test/readme.test.ts: … -->` is compared with a real run of `npm run render`,
+// or with the code it describes.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +20,16 @@ function checkedBlock(what: string): string {
   return m[1] as string;
 }
 
+/** The markdown table right after the marker whose text starts with `what`. */
+function checkedBlockAfter(what: string): string {
+  const marker = `<!-- checked by test/readme.test.ts: ${what}`;
+  const at = README.indexOf(marker);
+  if (at < 0) throw new Error(`README.md has no table marked "${marker}"`);
+  const m = /-->\s*\n((?:\|.*\|\n)+)/.exec(README.slice(at));
+  if (!m) throw new Error(`README.md: no table after "${marker}"`);
+  return (m[1] as string).trimEnd();
+}
+
 describe("the README's samples", () => {
   it("the sample settings error is exactly what npm run render prints for the sample stack file", () => {
     const cwd = mkdtempSync(path.join(tmpdir(), "readme-sample-"));
@@ -34,5 +45,15 @@ describe("the README's samples", () => {
     const r = runRender(cwd, stack);
     expect(r.status, r.stderr).toBe(0);
     expect(filesUnder(r.out).join("\n")).toBe(checkedBlock("the files npm run render writes"));
+  });
+});
+
+describe("the README's policy table", () => {
+  it("lists exactly the pack's rules, with their concern and default level", async () => {
+    const { RULES, STACK_RULES } = await import("../policies/rules.js");
+    const { defaultEnforcementLevel } = await import("../policies/resources.js");
+    const table = checkedBlockAfter("the policy pack's rules and their default levels");
+    const rows = table.split("\n").slice(2).map((l) => l.split("|").slice(1, -1).map((c) => c.trim().replace(/`/g, "")));
+    expect(rows).toEqual([...RULES, ...STACK_RULES].map((r) => [r.name, r.concern, defaultEnforcementLevel(r.concern)]));
   });
 });

@@ -7,7 +7,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMAGES, imageVersion } from "../../components/images.js";
 
-export type ToolName = "otelcol" | "prometheus" | "promtool";
+export type ToolName = "otelcol" | "prometheus" | "promtool" | "actionlint";
+
+/** actionlint checks the GitOps workflow examples (examples/gitops/); no image runs it, so it is pinned here. */
+export const ACTIONLINT_VERSION = "1.7.12";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BUILDER_MANIFEST = path.join(PROJECT_ROOT, "tools", "otelcol-builder.yaml");
@@ -23,6 +26,7 @@ export const TOOL_VERSIONS: Readonly<Record<ToolName, string>> = {
   otelcol: imageVersion(IMAGES.collector),
   prometheus: imageVersion(IMAGES.prometheus),
   promtool: imageVersion(IMAGES.prometheus),
+  actionlint: ACTIONLINT_VERSION,
 };
 
 /**
@@ -41,6 +45,7 @@ export function manifestHash(manifestText = readFileSync(BUILDER_MANIFEST, "utf8
 /** Folder of a tool's build, keyed by version and by what the build is made from. */
 export function toolBuildDir(name: ToolName): string {
   if (name === "otelcol") return path.join(toolsDir(), `otelcol-${TOOL_VERSIONS.otelcol}-${manifestHash()}`);
+  if (name === "actionlint") return path.join(toolsDir(), `actionlint-${ACTIONLINT_VERSION}`);
   return path.join(toolsDir(), `prometheus-${TOOL_VERSIONS.prometheus}-${shortHash(PROMETHEUS_BUILD_TAGS)}`);
 }
 

@@ -1,8 +1,9 @@
 // `npm run render -- <stack> <dir>` as a person runs it, from any folder (the stack file is read
 // from the working directory), and the files it wrote.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+
+export { filesUnder } from "../../scripts/lib/tree.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 
@@ -17,11 +18,4 @@ export interface RenderRun {
 export function runRender(cwd: string, stack: string, out = "out"): RenderRun {
   const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "render.ts"), stack, out], { cwd, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim(), out: path.resolve(cwd, out) };
-}
-
-/** Every file under `dir`, relative, with `/` separators, sorted. */
-export function filesUnder(dir: string, base = dir): string[] {
-  return readdirSync(dir)
-    .flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? filesUnder(path.join(dir, n), base) : [path.relative(base, path.join(dir, n)).split(path.sep).join("/")]))
-    .sort();
 }
