@@ -5,7 +5,7 @@ import path from "node:path";
 import { moveBlocks } from "./backfill.js";
 import { backfillPasses, recordingGroups, splitPass } from "./rules.js";
 import { runTool, startPrometheus, type PrometheusServer } from "./tools.js";
-import { sleep } from "../scripts/lib/loopback.js";
+import { sleep } from "../lib/loopback.js";
 
 export interface ServerOptions {
   readonly tsdbDir: string;

@@ -2,9 +2,9 @@
 // pinned release, run as child processes that are bounded in time and never outlive the benchmark.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { LOOPBACK, freePort, sleep } from "../scripts/lib/loopback.js";
-import { boundChild } from "../scripts/lib/bounded-child.js";
-import { MissingToolError, toolPath as builtTool } from "../scripts/lib/tools.js";
+import { LOOPBACK, freePort, sleep } from "../lib/loopback.js";
+import { boundChild } from "../lib/bounded-child.js";
+import { MissingToolError, toolPath as builtTool } from "../lib/tools.js";
 
 export type BenchTool = "prometheus" | "promtool";
 

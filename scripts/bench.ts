@@ -15,7 +15,7 @@ import { PromtoolIngest } from "../bench/promtool-ingest.js";
 import { RemoteWriteIngest } from "../bench/remote-ingest.js";
 import { backfillRules, PRODUCTION_BLOCK_HOURS, selfMetric, INGEST_BLOCK_HOURS, startIngestServer, startQueryServer, waitForCompaction, type RulesBackfillStats } from "../bench/server.js";
 import { requireBenchTools, runTool } from "../bench/tools.js";
-import { MissingToolError } from "./lib/tools.js";
+import { MissingToolError } from "../lib/tools.js";
 import { buildOrganisation, DAY_MS, MINUTE_MS, USAGE_PROFILE } from "../bench/workload.js";
 
 /** What a run keeps beside its TSDB, so --queries-only can measure again later. */

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bearerTokenFromEnv } from "../components/claude/managed-settings.js";
-import { formatResults, hasFailures, runChecks, type TlsFiles } from "./lib/otlp-check.js";
-import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, stringOutput, StackOutputsError } from "./lib/stack-outputs.js";
+import { formatResults, hasFailures, runChecks, type TlsFiles } from "../lib/otlp-check.js";
+import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, stringOutput, StackOutputsError } from "../lib/stack-outputs.js";
 
 const USAGE = `Usage:
   npm run check-endpoint -- --stack <stack>

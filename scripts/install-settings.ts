@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { installEnv, rollback, SettingsFileError } from "./lib/settings-file.js";
-import { parseClientEnv, readClientEnv, StackOutputsError } from "./lib/stack-outputs.js";
+import { installEnv, rollback, SettingsFileError } from "../lib/settings-file.js";
+import { parseClientEnv, readClientEnv, StackOutputsError } from "../lib/stack-outputs.js";
 
 const USAGE = `Usage:
   npm run install-settings -- --stack <stack> [--settings-file <path>] [--dry-run]

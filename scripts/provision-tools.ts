@@ -25,7 +25,7 @@ import {
   toolBuildDir,
   toolsDir,
   type ToolName,
-} from "./lib/tools.js";
+} from "../lib/tools.js";
 
 const MIN_GO = [1, 26] as const;
 const PROMETHEUS_MODULE = "github.com/prometheus/prometheus";

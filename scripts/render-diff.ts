@@ -3,8 +3,8 @@
 // and of the change), for one stack or several side by side (<dir>/<stack>/...).
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { compareTrees, renderDiffMarkdown } from "./lib/render-diff.js";
-import { readTree } from "./lib/tree.js";
+import { compareTrees, renderDiffMarkdown } from "../lib/render-diff.js";
+import { readTree } from "../lib/tree.js";
 
 const USAGE = `usage: npm run render-diff -- <base-dir> <head-dir> [--title <text>] [--max-lines-per-file <n>] [--output <file>]
   <base-dir>, <head-dir>   folders written by npm run render (e.g. out/base and out/head)

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseSettings, SettingsError } from "../components/settings.js";
 import { renderStackFiles } from "../components/render-files.js";
-import { readStackSettings, StackFileError } from "./lib/stack-file.js";
+import { readStackSettings, StackFileError } from "../lib/stack-file.js";
 
 function main(argv: string[]): number {
   const [stack, dir] = argv;

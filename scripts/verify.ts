@@ -14,8 +14,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseSettings } from "../components/settings.js";
-import { readStackSettings } from "./lib/stack-file.js";
-import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, StackOutputsError } from "./lib/stack-outputs.js";
+import { readStackSettings } from "../lib/stack-file.js";
+import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, StackOutputsError } from "../lib/stack-outputs.js";
 import { exitCode, formatTable, maskSecrets, summary } from "../verify/report.js";
 import { runVerify } from "../verify/run.js";
 import { resolveTargets, type StackFacts, type VerifyFlags } from "../verify/targets.js";

@@ -11,7 +11,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRPC_PATHS, HTTP_PATHS, formatResults, hasFailures, runChecks, type CheckResult, type TlsFiles } from "../scripts/lib/otlp-check.js";
+import { GRPC_PATHS, HTTP_PATHS, formatResults, hasFailures, runChecks, type CheckResult, type TlsFiles } from "../lib/otlp-check.js";
 
 const TOKEN = "tok_" + "Vb6Rq1Lx9Nm3Ws0Kd7Hf";
 

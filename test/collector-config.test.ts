@@ -11,7 +11,7 @@ import { placeholderSpecs } from "../components/render-files.js";
 import { COLLECTOR_CONFIG_PATH, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "../components/collector.js";
 import { IMAGES, imageVersion } from "../components/images.js";
 import { IDENTITY_HASH_KEY_ENV } from "../components/privacy.js";
-import { BUILDER_MANIFEST } from "../scripts/lib/tools.js";
+import { BUILDER_MANIFEST } from "../lib/tools.js";
 import { validateCollectorConfig } from "./support/collector.js";
 import { describeWithTools } from "./support/tools.js";
 

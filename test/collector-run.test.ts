@@ -14,7 +14,7 @@ import { parseSettings } from "../components/settings.js";
 import { allDashboards } from "../dashboards/index.js";
 import { panelQueries } from "../dashboards/panel-queries.js";
 import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
-import { runChecks } from "../scripts/lib/otlp-check.js";
+import { runChecks } from "../lib/otlp-check.js";
 import { renderClientBundle } from "../components/claude/client-bundle.js";
 import { collectorMetrics, renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { startStubBackend, type StubBackend } from "./support/stub-backend.js";

@@ -20,7 +20,7 @@ import { GRAFANA_ADMIN_PASSWORD_FILE } from "../components/grafana.js";
 import { waitForHttpOk } from "../components/platform/health.js";
 import { parseSettings } from "../components/settings.js";
 import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
-import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
+import { freePort, LOOPBACK } from "../lib/loopback.js";
 import { dockerEngine, type Engine } from "./docker/engine.js";
 import { buildImages, cannotBuildImages, IMAGE_LABEL } from "./docker/images.js";
 import { DockerReplay } from "./docker/replay.js";

@@ -33,7 +33,7 @@ import {
   type SimulationModel,
 } from "../simulator/index.js";
 import { panelQueries, substitute, type PanelQuery } from "../dashboards/panel-queries.js";
-import { LOOPBACK, freePort } from "../scripts/lib/loopback.js";
+import { LOOPBACK, freePort } from "../lib/loopback.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { quantile, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type PromSeries, type RunningServer } from "./support/tools.js";

@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderClientEnv, renderManagedSettings } from "../components/claude/managed-settings.js";
 import { userSettingsSchema } from "../components/claude/claude-settings-schema.js";
-import { installEnv, listBackups, rollback, SettingsFileError, timestamp } from "../scripts/lib/settings-file.js";
-import { readClientEnv, StackOutputsError } from "../scripts/lib/stack-outputs.js";
+import { installEnv, listBackups, rollback, SettingsFileError, timestamp } from "../lib/settings-file.js";
+import { readClientEnv, StackOutputsError } from "../lib/stack-outputs.js";
 
 const TOKEN = "tok_" + "Hs83LqPz0Wm5Xc7vBn2K";
 const target = {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { compareTrees, fileText, renderDiffMarkdown } from "../scripts/lib/render-diff.js";
+import { compareTrees, fileText, renderDiffMarkdown } from "../lib/render-diff.js";
 import { runRender } from "./support/render-cli.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");

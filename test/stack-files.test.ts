@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSettings } from "../components/settings.js";
-import { readStackSettings } from "../scripts/lib/stack-file.js";
+import { readStackSettings } from "../lib/stack-file.js";
 
 const DEFAULT = /#\s*default\s*$/;
 const EXAMPLE = /#.*\bEXAMPLE\b/;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { parse } from "yaml";
 import { IMAGES, imageVersion, prometheusModuleVersion } from "../components/images.js";
-import { BUILDER_MANIFEST } from "../scripts/lib/tools.js";
+import { BUILDER_MANIFEST } from "../lib/tools.js";
 import { checkConfig, checkRules, describeWithTools, runTool, testRules } from "./support/tools.js";
 
 it("maps Prometheus releases to their Go module versions", () => {

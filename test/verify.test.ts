@@ -29,7 +29,7 @@ import { exitCode, formatTable, row } from "../verify/report.js";
 import { resolveTargets } from "../verify/targets.js";
 import { indexAttributesOf, quantile, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderLokiConfig } from "../components/loki.js";
-import { freePort, LOOPBACK } from "../scripts/lib/loopback.js";
+import { freePort, LOOPBACK } from "../lib/loopback.js";
 import { renderedPrometheus } from "./support/prometheus-files.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { grafanaContainerFiles, provisionedFrom, startGrafanaStandIn } from "./support/grafana-stand-in.js";

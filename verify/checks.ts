@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { allDashboards } from "../dashboards/index.js";
-import { runChecks, type CheckResult } from "../scripts/lib/otlp-check.js";
+import { runChecks, type CheckResult } from "../lib/otlp-check.js";
 import { basicAuth, directEndpoint, HttpError, requestJson, type ApiEndpoint } from "./http.js";
 import { lokiReady } from "./loki.js";
 import { prometheusReady } from "./prometheus.js";
@@ -91,7 +91,7 @@ function readPem(path: string | undefined): string | undefined {
 }
 
 /**
- * OTLP ingest over HTTP and gRPC (scripts/lib/otlp-check.ts): reachable, and with a token, a request
+ * OTLP ingest over HTTP and gRPC (lib/otlp-check.ts): reachable, and with a token, a request
  * without it refused and one with it accepted. The Kubernetes stack must enforce a token.
  */
 export async function otlpChecks(t: Targets, timeoutMs = 5000): Promise<CheckRow[]> {

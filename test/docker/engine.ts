@@ -7,8 +7,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as http from "node:http";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/tools.js";
-import { sleep } from "../../scripts/lib/loopback.js";
+import { PROJECT_ROOT } from "../../lib/tools.js";
+import { sleep } from "../../lib/loopback.js";
 
 const API = "/v1.41";
 

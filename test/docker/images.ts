@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync 
 import path from "node:path";
 import { build } from "esbuild";
 import { IMAGES, type ServiceName } from "../../components/images.js";
-import { PROJECT_ROOT, TOOL_VERSIONS, toolPath } from "../../scripts/lib/tools.js";
+import { PROJECT_ROOT, TOOL_VERSIONS, toolPath } from "../../lib/tools.js";
 import { DOCKER_DIR, type Engine } from "./engine.js";
 import { tar, type TarEntry } from "./tar.js";
 

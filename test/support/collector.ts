@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
-import { LOOPBACK, freePort } from "../../scripts/lib/loopback.js";
+import { LOOPBACK, freePort } from "../../lib/loopback.js";
 import { COLLECTOR_COMPONENTS as ID, renderCollectorConfig } from "../../components/collector-config.js";
 import { acceptsPreviousToken, requiresIngestToken } from "../../components/ingest-auth.js";
 import type { Settings } from "../../components/settings.js";

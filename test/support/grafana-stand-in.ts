@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { parse } from "yaml";
 import { GRAFANA_PROVISIONING_DIR } from "../../components/grafana-provisioning.js";
-import { LOOPBACK } from "../../scripts/lib/loopback.js";
+import { LOOPBACK } from "../../lib/loopback.js";
 
 /** Files of the Grafana container by absolute path, e.g. from renderStackFiles (`grafana/…` keys). */
 export type ContainerFiles = ReadonlyMap<string, string>;

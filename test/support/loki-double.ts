@@ -32,7 +32,7 @@ import { parse } from "yaml";
 import { promLabel } from "../../components/claude/telemetry.js";
 import { renderLokiConfig } from "../../components/loki.js";
 import { parseSettings } from "../../components/settings.js";
-import { LOOPBACK } from "../../scripts/lib/loopback.js";
+import { LOOPBACK } from "../../lib/loopback.js";
 import { queryRange, Unsupported, type StoredEntry } from "./loki-logql.js";
 
 export { quantile, durationMs, type StoredEntry } from "./loki-logql.js";

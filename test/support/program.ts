@@ -1,7 +1,7 @@
 // Runs the whole Pulumi program (index.ts) under mocks with a committed stack file's settings.
 // Call once per test file (mocks are process-global; vitest runs each file in its own process).
 import { setupPulumiMocks, outputValue, type MockHarness, type MockOptions } from "./pulumi-mocks.js";
-import { readStackSettings } from "../../scripts/lib/stack-file.js";
+import { readStackSettings } from "../../lib/stack-file.js";
 import { CONFIG_NAMESPACE } from "../../components/settings.js";
 
 export interface LoadedProgram {

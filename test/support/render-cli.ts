@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 
-export { filesUnder } from "../../scripts/lib/tree.js";
+export { filesUnder } from "../../lib/tree.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 

@@ -3,7 +3,7 @@
 // It stores nothing; tests that need the data stored use the real Prometheus and the Loki double.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { LOOPBACK } from "../../scripts/lib/loopback.js";
+import { LOOPBACK } from "../../lib/loopback.js";
 
 export type StubMode = "accept" | "reject" | "hang";
 

@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "vitest";
-import { LOOPBACK, freePort, sleep } from "../../scripts/lib/loopback.js";
-import { boundChild, type BoundedChild } from "../../scripts/lib/bounded-child.js";
-import { missingToolsMessage, toolPath, type ToolName } from "../../scripts/lib/tools.js";
+import { LOOPBACK, freePort, sleep } from "../../lib/loopback.js";
+import { boundChild, type BoundedChild } from "../../lib/bounded-child.js";
+import { missingToolsMessage, toolPath, type ToolName } from "../../lib/tools.js";
 
-export { toolPath, TOOL_VERSIONS, type ToolName } from "../../scripts/lib/tools.js";
+export { toolPath, TOOL_VERSIONS, type ToolName } from "../../lib/tools.js";
 
 const isCI = () => process.env.CI === "true";
 

@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { chmod, chown, mkdir, open, readdir, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { TELEMETRY_ENV_KEYS, formatIssues, userSettingsSchema } from "../../components/claude/claude-settings-schema.js";
-import { formatSettingsJson, maskEnvValue } from "../../components/claude/managed-settings.js";
+import { TELEMETRY_ENV_KEYS, formatIssues, userSettingsSchema } from "../components/claude/claude-settings-schema.js";
+import { formatSettingsJson, maskEnvValue } from "../components/claude/managed-settings.js";
 
 export class SettingsFileError extends Error {
   override name = "SettingsFileError";

@@ -5,14 +5,14 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { IMAGES, imageVersion } from "../../components/images.js";
+import { IMAGES, imageVersion } from "../components/images.js";
 
 export type ToolName = "otelcol" | "prometheus" | "promtool" | "actionlint";
 
 /** actionlint checks the GitOps workflow examples (examples/gitops/); no image runs it, so it is pinned here. */
 export const ACTIONLINT_VERSION = "1.7.12";
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILDER_MANIFEST = path.join(PROJECT_ROOT, "tools", "otelcol-builder.yaml");
 
 /** The cache folder: TOOLS_DIR, or .cache/tools in the project. */

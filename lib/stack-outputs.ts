@@ -1,7 +1,7 @@
 // Reads a deployed stack's outputs through the Pulumi CLI, for the command-line tools that run on a
 // developer machine (install-settings, check-endpoint). Secrets are shown to this process only.
 import { execFile } from "node:child_process";
-import { generatedEnvSchema, formatIssues } from "../../components/claude/claude-settings-schema.js";
+import { generatedEnvSchema, formatIssues } from "../components/claude/claude-settings-schema.js";
 
 /** Output names the stack exports and these tools read. */
 export const OUTPUT_KEYS = {

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { isRecord } from "../../components/settings-fields.js";
-import { settingsFromEntries, type SettingsSource } from "../../components/settings-source.js";
+import { isRecord } from "../components/settings-fields.js";
+import { settingsFromEntries, type SettingsSource } from "../components/settings-source.js";
 
 /** Placeholder standing for a value encrypted in the stack file (`secure:`), which only Pulumi can read. */
 export const ENCRYPTED_PLACEHOLDER = "<encrypted-in-stack-config>";
