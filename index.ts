@@ -3,10 +3,11 @@ import { loadSettings } from "./components/config.js";
 import { TelemetryStack } from "./components/stack.js";
 import * as pulumi from "@pulumi/pulumi";
 import { platformFor } from "./components/platforms.js";
+import { STACK_NAME } from "./components/stack-name.js";
 import { renderClientBundle, renderStackRolloutGuide, MANAGED_SETTINGS_LOCATIONS } from "./components/claude/client-bundle.js";
 
 const settings = loadSettings();
-const stack = new TelemetryStack("claude-telemetry", { settings, platform: platformFor(settings) });
+const stack = new TelemetryStack(STACK_NAME, { settings, platform: platformFor(settings) });
 
 export const target = settings.target;
 export const grafanaUrl = stack.endpoints.grafana;

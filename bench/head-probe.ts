@@ -8,7 +8,7 @@ import { RemoteWriteIngest } from "./remote-ingest.js";
 import { selfMetric } from "./server.js";
 import { sessionSeries } from "./series.js";
 import { startPrometheus } from "./tools.js";
-import { sleep } from "../lib/loopback.js";
+import { sleep } from "../lib/poll.js";
 import { sessionsOverlapping, type Organisation } from "./workload.js";
 
 export interface HeadProbe {

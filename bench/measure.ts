@@ -57,7 +57,11 @@ export async function runQuery(url: string, q: BenchQuery, w: QueryWindow, vars:
       body: params,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = (await res.json()) as { status: string; error?: string; data?: { result?: unknown[]; stats?: { samples?: { totalQueryableSamples?: number } } } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: { result?: unknown[]; stats?: { samples?: { totalQueryableSamples?: number } } };
+    };
     const ms = performance.now() - started;
     if (body.status !== "success") return { ms, series: 0, error: body.error ?? `HTTP ${res.status}` };
     const result = Array.isArray(body.data?.result) ? body.data.result : [];

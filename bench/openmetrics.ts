@@ -180,9 +180,7 @@ export class OpenMetricsWindowWriter {
       await once(part.stream, "finish");
     }
     const inPlace = this.inPlaceFamily !== undefined && this.parts.has(this.inPlaceFamily);
-    const files = [...this.parts.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .flatMap(([, p]) => (p.file ? [p.file] : []));
+    const files = [...this.parts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, p]) => (p.file ? [p.file] : []));
     const fd = openSync(this.file, inPlace ? "a" : "w");
     try {
       // The kernel copies the parts (coreutils cat uses copy_file_range): no bytes through JavaScript.

@@ -1,7 +1,6 @@
 // Command-line flags of `npm run bench`, parsed without side effects.
 import { parseArgs } from "node:util";
-
-export class UsageError extends Error {}
+import { UsageError } from "../lib/cli.js";
 
 export const RULES_MODES = ["direct", "promtool", "none"] as const;
 export type RulesMode = (typeof RULES_MODES)[number];

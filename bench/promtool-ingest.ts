@@ -7,7 +7,7 @@ import path from "node:path";
 import { METRICS } from "../components/claude/telemetry.js";
 import { moveBlocks, type Ingest, type IngestTotals, type WindowWriter } from "./backfill.js";
 import { OpenMetricsWindowWriter } from "./openmetrics.js";
-import { runTool } from "./tools.js";
+import { runToolOk } from "../lib/tool-runner.js";
 import { HOUR_MS } from "./workload.js";
 
 export interface PromtoolIngestOptions {
@@ -49,12 +49,14 @@ export class PromtoolIngest implements Ingest {
     if (this.failure) throw this.failure;
     const out = path.join(this.o.workDir, `blocks-${index}`);
     const args = ["tsdb", "create-blocks-from", "openmetrics", "--quiet", `--max-block-duration=${this.windowMs / HOUR_MS}h`, file, out];
-    const job = runTool("promtool", args, 60 * 60_000)
+    const job = runToolOk("promtool", args, { timeoutMs: 60 * 60_000 })
       .then((r) => {
         this.runs++;
         this.storeMs += r.ms;
         this.blocks += moveBlocks(out, this.o.tsdbDir);
-        this.o.onProgress?.(`window ${index + 1}: ${stats.samples} samples, ${(stats.bytes / 1e6).toFixed(0)} MB OpenMetrics, promtool ${(r.ms / 1000).toFixed(1)} s`);
+        this.o.onProgress?.(
+          `window ${index + 1}: ${stats.samples} samples, ${(stats.bytes / 1e6).toFixed(0)} MB OpenMetrics, promtool ${(r.ms / 1000).toFixed(1)} s`,
+        );
       })
       .catch((e: Error) => void (this.failure ??= e))
       .finally(() => {

@@ -78,7 +78,14 @@ export function dashboardQueries(distinct = true): BenchQuery[] {
     if (seen.has(key)) continue;
     seen.add(key);
     const short = q.dashboard.replace(/^claude-code-/, "");
-    out.push({ name: `${short} / ${q.panel}${q.refId && q.refId !== "A" ? ` (${q.refId})` : ""}`, kind: "dashboard", dashboard: q.dashboard, expr: q.expr, instant: q.instant, singleUser: SINGLE_USER_DASHBOARDS.includes(q.dashboard) });
+    out.push({
+      name: `${short} / ${q.panel}${q.refId && q.refId !== "A" ? ` (${q.refId})` : ""}`,
+      kind: "dashboard",
+      dashboard: q.dashboard,
+      expr: q.expr,
+      instant: q.instant,
+      singleUser: SINGLE_USER_DASHBOARDS.includes(q.dashboard),
+    });
   }
   return out;
 }
@@ -102,7 +109,13 @@ export function comparisonQueries(): BenchQuery[] {
     ["sessions", true, total(C.sessions), `count(count by (session_id) (last_over_time(${svc(sessions)}[$__range])))`],
     ["top 20 people by cost", true, `topk(20, ${total(C.cost, { by: ["user"] })})`, `topk(20, sum by (user_email) (increase(${svc(cost)}[$__range])))`],
     ["cost by model over time", false, perInterval(C.cost, { by: ["model"] }), `sum by (model) (increase(${svc(cost)}[$__interval]))`],
-    ["one person's tokens over time", false, perInterval(C.tokens, { by: ["type"], vars: ["user"] }), `sum by (type) (increase(${svc(tokens, ', user_email=~"$user"')}[$__interval]))`, true],
+    [
+      "one person's tokens over time",
+      false,
+      perInterval(C.tokens, { by: ["type"], vars: ["user"] }),
+      `sum by (type) (increase(${svc(tokens, ', user_email=~"$user"')}[$__interval]))`,
+      true,
+    ],
   ];
   return pairs.flatMap(([name, instant, recorded, raw, single]) => [
     { name, kind: "recorded" as const, expr: recorded, instant, singleUser: single === true },
@@ -115,5 +128,7 @@ export function comparisonQueries(): BenchQuery[] {
  * sum over a group is the CPU time the rules cost per evaluation interval.
  */
 export function ruleQueries(): BenchQuery[] {
-  return recordingGroups().flatMap((g) => g.rules.map((r) => ({ name: `${g.name} / ${r.record}`, kind: "rule" as const, expr: r.expr, instant: true, singleUser: false })));
+  return recordingGroups().flatMap((g) =>
+    g.rules.map((r) => ({ name: `${g.name} / ${r.record}`, kind: "rule" as const, expr: r.expr, instant: true, singleUser: false })),
+  );
 }

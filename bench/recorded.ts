@@ -13,7 +13,6 @@
 // summed by the rule's labels after `user` is taken from the first identity label present.
 import {
   DEFAULT_RECORDING_OPTIONS,
-  durationMs,
   IDENTITY_LABELS,
   ORG_LABELS,
   RECORDED_COUNTERS,
@@ -22,6 +21,7 @@ import {
   USER_LABEL,
 } from "../components/prometheus-rules.js";
 import { METRICS } from "../components/claude/telemetry.js";
+import { durationMs } from "../lib/duration.js";
 import type { SeriesSample, SessionSeries } from "./series.js";
 
 const LOOKBACK_DELTA_MS = 5 * 60_000;

@@ -218,7 +218,13 @@ export class RemoteWriteIngest implements Ingest {
       if (appended !== this.sentSamples) throw new Error(`Prometheus appended ${appended} samples of the ${this.sentSamples} remote-written`);
     }
     const cpuSeconds = await selfMetric(this.o.url, "process_cpu_seconds_total");
-    return { bytes: this.sentBytes, units: this.requests, blocks: this.o.tsdbDir ? blockDirs(this.o.tsdbDir).length : 0, storeMs: this.storeMs, storeCpuMs: cpuSeconds * 1000 };
+    return {
+      bytes: this.sentBytes,
+      units: this.requests,
+      blocks: this.o.tsdbDir ? blockDirs(this.o.tsdbDir).length : 0,
+      storeMs: this.storeMs,
+      storeCpuMs: cpuSeconds * 1000,
+    };
   }
 
   /** Samples Prometheus acknowledged so far. */

@@ -26,9 +26,8 @@ function labelField(k: string, v: string): Buffer {
   const vb = Buffer.byteLength(v);
   const body = 1 + varintLength(kb) + kb + 1 + varintLength(vb) + vb;
   const out = Buffer.allocUnsafe(1 + varintLength(body) + body);
-  let p = 0;
   out[0] = 0x0a;
-  p = writeVarint(out, 1, body);
+  let p = writeVarint(out, 1, body);
   out[p++] = 0x0a;
   p = writeVarint(out, p, kb);
   p += out.write(k, p, "utf8");

@@ -6,7 +6,13 @@ import type { RulesMode } from "./options.js";
 import type { RulesBackfillStats } from "./server.js";
 
 export interface BenchResult {
-  readonly options: { readonly users: number; readonly days: number; readonly seed: number; readonly ingest?: "remote-write" | "promtool"; readonly blockHours: number };
+  readonly options: {
+    readonly users: number;
+    readonly days: number;
+    readonly seed: number;
+    readonly ingest?: "remote-write" | "promtool";
+    readonly blockHours: number;
+  };
   readonly machine: { readonly cpus: number; readonly memoryGiB: number; readonly prometheus: string };
   readonly range: { readonly start: string; readonly end: string };
   readonly profile: Readonly<Record<string, unknown>>;
@@ -70,7 +76,11 @@ const msCell = (ms: number) => (Number.isNaN(ms) ? "-" : ms >= 100 ? num(ms) : n
 /** Left-aligned first column, right-aligned others. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -99,29 +109,44 @@ export function formatReport(r: BenchResult): string {
   const w = r.workload;
   const o = r.options;
   const out: string[] = [];
-  out.push(`Claude Code load benchmark: ${num(o.users)} developers x ${o.days} days (seed ${o.seed}), ${r.machine.prometheus}, ${r.machine.cpus} CPUs, ${num(r.machine.memoryGiB)} GiB`);
+  out.push(
+    `Claude Code load benchmark: ${num(o.users)} developers x ${o.days} days (seed ${o.seed}), ${r.machine.prometheus}, ${r.machine.cpus} CPUs, ${num(r.machine.memoryGiB)} GiB`,
+  );
   const promtool = w.method === "promtool";
   const how = promtool ? `backfilled with promtool in ${o.blockHours}h blocks` : "remote-written in time order; Prometheus cut and compacted its blocks";
   out.push(`data range ${r.range.start} .. ${r.range.end}, ${how}`);
   out.push("");
   out.push("Workload");
-  out.push(`  sessions             ${num(w.sessions)} (${num(d.sessionsPerDeveloperDay, 2)} per developer-day, ${num(w.sessionHours / Math.max(1, w.sessions), 2)} h each on average)`);
+  out.push(
+    `  sessions             ${num(w.sessions)} (${num(d.sessionsPerDeveloperDay, 2)} per developer-day, ${num(w.sessionHours / Math.max(1, w.sessions), 2)} h each on average)`,
+  );
   out.push(`  series               ${num(w.series)} (${num(d.seriesPerDeveloperDay, 1)} per developer-day)`);
   out.push(`  samples              ${num(w.samples)} (${num(d.samplesPerDeveloperDay)} per developer-day, one per live series per minute)`);
-  out.push(`  active series        ${num(w.headSeriesMax)} in the busiest 2 h head range = ${num(d.activeSeriesPerDeveloper, 1)} per developer (${num(w.headSeriesMeanBusy)} on average in busy hours)`);
-  if (w.recordedSamples > 0) out.push(`  recorded series      ${num(w.recordedSeries)} with ${num(w.recordedSamples)} samples (recording rules, computed beside the raw samples)`);
+  out.push(
+    `  active series        ${num(w.headSeriesMax)} in the busiest 2 h head range = ${num(d.activeSeriesPerDeveloper, 1)} per developer (${num(w.headSeriesMeanBusy)} on average in busy hours)`,
+  );
+  if (w.recordedSamples > 0)
+    out.push(`  recorded series      ${num(w.recordedSeries)} with ${num(w.recordedSamples)} samples (recording rules, computed beside the raw samples)`);
   if (promtool) out.push(`  OpenMetrics text     ${bytes(w.bytes)} in ${w.windows} windows`);
-  else out.push(`  remote write         ${bytes(w.bytes)} in ${num(w.units)} requests (${num(w.bytes / Math.max(1, w.samples + w.recordedSamples), 1)} bytes per sample)`);
+  else
+    out.push(
+      `  remote write         ${bytes(w.bytes)} in ${num(w.units)} requests (${num(w.bytes / Math.max(1, w.samples + w.recordedSamples), 1)} bytes per sample)`,
+    );
   out.push("");
   out.push(`TSDB on disk (${r.rules === "none" ? "raw series only" : "raw and recorded series"})`);
-  out.push(`  total                ${bytes(r.tsdb.finalBytes)} = ${bytes(d.bytesPerDeveloperDay)} per developer-day, ${num(d.bytesPerSample, 2)} bytes per sample`);
-  if (Math.abs(r.tsdb.finalBytes - r.tsdb.backfilledBytes) > 0.02 * r.tsdb.backfilledBytes) out.push(`  as written           ${bytes(r.tsdb.backfilledBytes)} (before Prometheus compacted its blocks)`);
+  out.push(
+    `  total                ${bytes(r.tsdb.finalBytes)} = ${bytes(d.bytesPerDeveloperDay)} per developer-day, ${num(d.bytesPerSample, 2)} bytes per sample`,
+  );
+  if (Math.abs(r.tsdb.finalBytes - r.tsdb.backfilledBytes) > 0.02 * r.tsdb.backfilledBytes)
+    out.push(`  as written           ${bytes(r.tsdb.backfilledBytes)} (before Prometheus compacted its blocks)`);
   const h = r.head;
   if (h && d.headHeapBytesPerSeries !== undefined && d.headHeapBytesPerDeveloper !== undefined) {
     out.push("");
     out.push("Live Prometheus head (the busiest 2 h remote-written into an empty Prometheus)");
     out.push(`  head series          ${num(h.headSeries)} (${num(h.samples)} samples in ${seconds(h.ingestMs)})`);
-    out.push(`  Go heap in use       ${bytes(h.heapBeforeBytes)} empty -> ${bytes(h.heapAfterBytes)} = ${bytes(d.headHeapBytesPerSeries)} per head series, ${bytes(d.headHeapBytesPerDeveloper)} per developer`);
+    out.push(
+      `  Go heap in use       ${bytes(h.heapBeforeBytes)} empty -> ${bytes(h.heapAfterBytes)} = ${bytes(d.headHeapBytesPerSeries)} per head series, ${bytes(d.headHeapBytesPerDeveloper)} per developer`,
+    );
     out.push(`  resident memory      ${bytes(h.rssBeforeBytes)} -> ${bytes(h.rssAfterBytes)}`);
   }
   out.push("");

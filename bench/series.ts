@@ -96,7 +96,11 @@ const byName = (a: readonly [string, string], b: readonly [string, string]) => (
  * session's labels (`base`, sorted) merged with those of `own`; undefined when a label of `own`
  * would collide with one of the base (the general pipelineLabels then decides).
  */
-function withOwnLabels(base: readonly (readonly [string, string])[], baseNames: ReadonlySet<string>, own: Attributes): (readonly [string, string])[] | undefined {
+function withOwnLabels(
+  base: readonly (readonly [string, string])[],
+  baseNames: ReadonlySet<string>,
+  own: Attributes,
+): (readonly [string, string])[] | undefined {
   const extra: [string, string][] = [];
   for (const k in own) {
     const name = labelName(k);
@@ -111,8 +115,14 @@ function withOwnLabels(base: readonly (readonly [string, string])[], baseNames: 
   while (i < base.length || j < extra.length) {
     const a = base[i];
     const b = extra[j];
-    if (a && (!b || a[0] < b[0])) (out.push(a), i++); // the session's own pair objects, shared by its series
-    else (out.push(b as [string, string]), j++);
+    // The session's own pair objects, shared by its series.
+    if (a && (!b || a[0] < b[0])) {
+      out.push(a);
+      i++;
+    } else {
+      out.push(b as [string, string]);
+      j++;
+    }
   }
   return out;
 }

@@ -4,8 +4,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { moveBlocks } from "./backfill.js";
 import { backfillPasses, recordingGroups, splitPass } from "./rules.js";
-import { runTool, startPrometheus, type PrometheusServer } from "./tools.js";
-import { sleep } from "../lib/loopback.js";
+import { startPrometheus } from "./tools.js";
+import type { PrometheusServer } from "../lib/prometheus-server.js";
+import { runToolOk } from "../lib/tool-runner.js";
+import { poll } from "../lib/poll.js";
 
 export interface ServerOptions {
   readonly tsdbDir: string;
@@ -48,7 +50,8 @@ const LIFETIME_MS = 6 * 60 * 60_000;
  * of whatever the head replayed from the write-ahead log beyond its 2 h blocks.
  */
 export function startQueryServer(o: ServerOptions): Promise<PrometheusServer> {
-  const config = (self: string) => `${BARE_CONFIG}scrape_configs:\n  - job_name: prometheus\n    scrape_interval: 5s\n    static_configs: [{ targets: ["${self}"] }]\n`;
+  const config = (self: string) =>
+    `${BARE_CONFIG}scrape_configs:\n  - job_name: prometheus\n    scrape_interval: 5s\n    static_configs: [{ targets: ["${self}"] }]\n`;
   return startPrometheus((listen) => flags(o, [], config(listen)), LIFETIME_MS);
 }
 
@@ -76,7 +79,13 @@ export interface RulesBackfillStats {
  * pass (a rule reading another rule's output runs once that output is in the TSDB), each pass split
  * over `parallel` promtool runs against a Prometheus serving the TSDB.
  */
-export async function backfillRules(o: ServerOptions, startMs: number, endMs: number, parallel: number, progress: (line: string) => void): Promise<RulesBackfillStats> {
+export async function backfillRules(
+  o: ServerOptions,
+  startMs: number,
+  endMs: number,
+  parallel: number,
+  progress: (line: string) => void,
+): Promise<RulesBackfillStats> {
   const started = Date.now();
   const passes = backfillPasses(recordingGroups());
   let blocks = 0;
@@ -94,10 +103,20 @@ export async function backfillRules(o: ServerOptions, startMs: number, endMs: nu
           const out = path.join(o.workDir, `rule-blocks-${p}-${i}`);
           writeFileSync(file, yaml);
           outputs.push(out);
-          const r = await runTool(
+          const r = await runToolOk(
             "promtool",
-            ["tsdb", "create-blocks-from", "rules", "--quiet", `--url=${server.url}`, `--start=${new Date(startMs).toISOString()}`, `--end=${new Date(endMs).toISOString()}`, `--output-dir=${out}`, file],
-            4 * 60 * 60_000,
+            [
+              "tsdb",
+              "create-blocks-from",
+              "rules",
+              "--quiet",
+              `--url=${server.url}`,
+              `--start=${new Date(startMs).toISOString()}`,
+              `--end=${new Date(endMs).toISOString()}`,
+              `--output-dir=${out}`,
+              file,
+            ],
+            { timeoutMs: 4 * 60 * 60_000 },
           );
           progress(`rules pass ${p + 1}/${passes.length}, part ${i + 1}/${files.length}: ${(r.ms / 1000).toFixed(1)} s`);
         }),
@@ -127,16 +146,24 @@ export async function selfMetric(url: string, name: string): Promise<number> {
  */
 export async function waitForCompaction(url: string, maxMs: number, expectCompaction: boolean): Promise<number> {
   const started = Date.now();
+  const intervalMs = 2000;
   let quiet = 0;
-  let lastCpu = await selfMetric(url, "process_cpu_seconds_total");
-  while (Date.now() - started < maxMs) {
-    await sleep(2000);
-    const cpu = await selfMetric(url, "process_cpu_seconds_total");
-    const triggered = await selfMetric(url, "prometheus_tsdb_compactions_triggered_total");
-    const busy = cpu - lastCpu > 0.2;
-    lastCpu = cpu;
-    quiet = busy ? 0 : quiet + 1;
-    if ((triggered >= 1 || !expectCompaction) && quiet >= 3) break;
-  }
+  let lastCpu: number | undefined;
+  await poll(
+    async () => {
+      const cpu = await selfMetric(url, "process_cpu_seconds_total");
+      if (lastCpu === undefined) {
+        lastCpu = cpu; // the first reading only sets the baseline
+        return { done: false };
+      }
+      const triggered = await selfMetric(url, "prometheus_tsdb_compactions_triggered_total");
+      quiet = cpu - lastCpu > 0.2 ? 0 : quiet + 1;
+      lastCpu = cpu;
+      const settled = (triggered >= 1 || !expectCompaction) && quiet >= 3;
+      return settled ? { done: true, value: undefined } : { done: false };
+    },
+    // A reading may start up to one interval after maxMs, as each waits out its interval first.
+    { deadlineMs: started + maxMs + intervalMs, intervalMs, errors: "throw" },
+  );
   return Date.now() - started;
 }

@@ -1,13 +1,13 @@
 // The organisation and its working days for the load benchmark. People (teams, departments, cost
 // centres, sign-in kind, installations) come from the simulator's model; sessions are spread over
-// working days with realistic lengths, and their prompts come from the simulator's prompt model, so
-// the attribute values and the series they produce are those of the rest of the project.
+// working days with realistic lengths and built by the simulator's session builder (installation,
+// model, prompts), so the attribute values and the series they produce are those of the rest of
+// the project.
 //
 // Every person-day is generated on its own from (seed, person, day): any window of time can be
 // produced without holding the whole range in memory.
 import { buildModel, Random, type SimPerson, type SimSession } from "../simulator/index.js";
-import { spreadPrompts } from "../simulator/model.js";
-import { MAIN_MODEL_WEIGHTS, START_TYPES } from "../simulator/profiles.js";
+import { buildSession, type SessionShape } from "../simulator/model.js";
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -95,28 +95,16 @@ export function personDaySessions(org: Organisation, person: SimPerson, localDay
     const lengthMs = s.skewed(p.lengthMedianMin, p.lengthSpread, p.lengthMinMin, p.lengthMaxMin) * MINUTE_MS + s.int(0, 59) * 1000;
     // Whole seconds: OpenMetrics timestamps are seconds, and the export ticks follow the start.
     const startMs = dayStartUtc + Math.round(s.float(p.dayStartHour, p.dayEndHour) * 3600) * 1000;
-    sessions.push(buildSession(s, person, startMs, startMs + lengthMs));
+    sessions.push({ index: 0, ...buildSession(s, person, workdayShape(startMs, startMs + lengthMs)) });
   }
   return sessions.sort((a, b) => a.startMs - b.startMs);
 }
 
-function buildSession(rng: Random, person: SimPerson, startMs: number, endMs: number): SimSession {
-  const second = person.installations[1];
-  const installation = second && rng.chance(0.35) ? second : person.installations[0];
-  if (!installation) throw new Error("a person without an installation");
-  const main = rng.weighted(MAIN_MODEL_WEIGHTS);
-  const length = endMs - startMs;
-  const promptCount = Math.max(1, Math.min(80, Math.round(length / (rng.skewed(USAGE_PROFILE.promptGapMedianMin, 0.5, 1, 30) * MINUTE_MS))));
-  const prompts = spreadPrompts(rng, startMs, length, promptCount, main, installation.newer);
+/** A session of a working day: its time is already drawn; a prompt every few minutes, 80 at most. */
+function workdayShape(startMs: number, endMs: number): SessionShape {
   return {
-    index: 0,
-    id: rng.uuid(),
-    person,
-    installation,
-    startType: rng.weighted(START_TYPES),
-    startMs,
-    endMs,
-    prompts,
+    span: () => ({ startMs, endMs }),
+    promptCount: (rng, lengthMs) => Math.max(1, Math.min(80, Math.round(lengthMs / (rng.skewed(USAGE_PROFILE.promptGapMedianMin, 0.5, 1, 30) * MINUTE_MS)))),
   };
 }
 

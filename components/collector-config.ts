@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import type { Settings } from "./settings.js";
 import { COLLECTOR_PORTS, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "./collector.js";
 import { telemetryReader } from "./collector-telemetry.js";
+import { STACK_NAME } from "./stack-name.js";
 import { MARKERS, policyOf, contentMarkStatements, contentStatements, identityStatements, labelMarkStatements, labelStatements } from "./privacy.js";
 
 export interface CollectorTargets {
@@ -53,7 +54,7 @@ export const GOVERNANCE_COUNTS = {
 /** The resource the governance counts are kept under: the collector replica's own. */
 const GOVERNANCE_RESOURCE = [
   `keep_keys(resource.attributes, [])`,
-  `set(resource.attributes["service.name"], "claude-telemetry-collector")`,
+  `set(resource.attributes["service.name"], "${STACK_NAME}-collector")`,
   `set(resource.attributes["service.instance.id"], "\${env:HOSTNAME}")`,
 ];
 
@@ -248,4 +249,3 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
   };
   return stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
-

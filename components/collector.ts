@@ -14,10 +14,7 @@ export const COLLECTOR_PORTS = {
 } as const;
 
 /** gRPC service paths of OTLP metrics and logs export (what a gRPC request's path starts with). */
-export const OTLP_GRPC_SERVICES = [
-  "/opentelemetry.proto.collector.metrics.v1.MetricsService",
-  "/opentelemetry.proto.collector.logs.v1.LogsService",
-] as const;
+export const OTLP_GRPC_SERVICES = ["/opentelemetry.proto.collector.metrics.v1.MetricsService", "/opentelemetry.proto.collector.logs.v1.LogsService"] as const;
 
 export const COLLECTOR_CONFIG_PATH = "/etc/otelcol-contrib/config.yaml";
 /** Environment variable that carries the ingest token into the bearer token extension. */
@@ -42,18 +39,16 @@ export interface CollectorSpecInput {
 }
 
 export function collectorSpec({ settings, config, ingestToken, previousIngestToken, identityHashKey, configHash }: CollectorSpecInput): ServiceSpec {
-  const ports = settings.docker.ports;
-  const memLimit = settings.collector.memoryLimitMiB;
-  const min = settings.collector.replicas ?? 1;
+  const { memoryLimitMiB: memLimit, replicas, maxReplicas } = settings.collector;
   return {
     name: "collector",
     image: settings.images.collector,
     args: [`--config=${COLLECTOR_CONFIG_PATH}`],
     ports: [
       // gRPC and HTTP share the public host: the ingress tells them apart by path.
-      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", hostPort: ports.otlpGrpc, network: true, public: true, ingressPaths: [...OTLP_GRPC_SERVICES] },
-      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", hostPort: ports.otlpHttp, network: true, public: true, ingressPaths: ["/v1/metrics", "/v1/logs"] },
-      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", hostPort: ports.collectorHealth, network: true, ingressFrom: [] },
+      { name: "otlp-grpc", port: COLLECTOR_PORTS.otlpGrpc, protocol: "grpc", network: true, public: true, ingressPaths: [...OTLP_GRPC_SERVICES] },
+      { name: "otlp-http", port: COLLECTOR_PORTS.otlpHttp, protocol: "http", network: true, public: true, ingressPaths: ["/v1/metrics", "/v1/logs"] },
+      { name: "health", port: COLLECTOR_PORTS.health, protocol: "http", network: true, ingressFrom: [] },
       { name: "telemetry", port: COLLECTOR_PORTS.telemetry, protocol: "http", ingressFrom: ["prometheus"] },
     ],
     files: [{ path: COLLECTOR_CONFIG_PATH, content: config }],
@@ -76,7 +71,8 @@ export function collectorSpec({ settings, config, ingestToken, previousIngestTok
     },
     runAsUser: 10001,
     readOnlyRootFilesystem: true,
-    scaling: settings.target === "kubernetes" ? { min, max: settings.collector.maxReplicas ?? Math.max(min, 10), targetCpuPercent: 70 } : undefined,
+    // Bounded where the settings bound it (a Kubernetes stack always does); platforms that cannot scale ignore it.
+    scaling: replicas !== undefined && maxReplicas !== undefined ? { min: replicas, max: maxReplicas, targetCpuPercent: 70 } : undefined,
     configHash,
   };
 }

@@ -15,7 +15,7 @@ export interface PublicEndpoints {
 }
 
 export function publicEndpoints(settings: Settings): PublicEndpoints {
-  if (settings.target === "kubernetes" && settings.kubernetes) {
+  if (settings.target === "kubernetes") {
     const k = settings.kubernetes;
     const grafana = settings.grafana.rootUrl ?? (k.grafanaHost ? `https://${k.grafanaHost}` : `http://localhost:${GRAFANA_PORT}`);
     return {

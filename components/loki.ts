@@ -59,9 +59,9 @@ export function lokiSpec(settings: Settings, config: string, configHash: string)
     image: settings.images.loki,
     args: [`-config.file=${LOKI_CONFIG_PATH}`],
     // Grafana queries, the collector pushes, Prometheus scrapes Loki's own metrics.
-    ports: [{ name: "http", port: LOKI_PORT, protocol: "http", hostPort: settings.docker.ports.loki, ingressFrom: ["grafana", "collector", "prometheus"] }],
+    ports: [{ name: "http", port: LOKI_PORT, protocol: "http", ingressFrom: ["grafana", "collector", "prometheus"] }],
     files: [{ path: LOKI_CONFIG_PATH, content: config }],
-    volume: { path: LOKI_DATA_PATH, size: settings.kubernetes?.storage.loki ?? "50Gi" },
+    volume: { path: LOKI_DATA_PATH },
     health: { port: LOKI_PORT, path: "/ready" },
     resources: { cpuRequest: "250m", memoryRequestMiB: 512, cpuLimit: "2", memoryLimitMiB: 2048 },
     runAsUser: 10001,

@@ -7,9 +7,7 @@ import { KubernetesPlatform } from "./platform/kubernetes.js";
 
 export function platformFor(settings: Settings): (parent: pulumi.Resource) => Platform {
   if (settings.target === "kubernetes") {
-    const k = settings.kubernetes;
-    if (!k) throw new Error("target 'kubernetes' needs the kubernetes settings");
-    return (parent) => new KubernetesPlatform({ settings: k, namePrefix: settings.namePrefix, parent });
+    return (parent) => new KubernetesPlatform({ settings: settings.kubernetes, namePrefix: settings.namePrefix, parent });
   }
   return (parent) => new DockerPlatform(settings, parent);
 }

@@ -11,25 +11,22 @@ const attributeKey = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, { message: "m
 
 export const privacySettingsSchema = z
   .object({
-    /**
-     * Who people are on dashboards and in events: `email` keeps the identities Claude Code sends,
-     * `hash` replaces them with a keyed SHA-256 (per-person views still work, without names),
-     * `drop` removes them (team-level figures only).
-     */
-    identity: z.enum(["email", "hash", "drop"], { message: "must be 'email', 'hash' or 'drop'" }).default("email"),
-    /** With `hash`: hash the account ids (user.account_uuid, user.account_id) too. */
-    hashAccountIds: z.boolean().default(true),
-    /**
-     * Secret key of the identity hash (set with `pulumi config set --secret`); by default the stack
-     * generates one. Give every stack the same key to see the same person under one hash.
-     */
-    hashKey: secret(z.string().regex(/^[A-Za-z0-9]{24,128}$/, { message: "must be 24 to 128 letters and digits" })).optional(),
-    /** With content capture acknowledged: the longest content attribute value kept. */
-    maxContentLength: z.number().int().min(64).max(65536).default(4096),
-    /** The longest metric label value kept (a longer one is cut). */
-    maxLabelValueLength: z.number().int().min(16).max(1024).default(128),
-    /** Attributes allowed as metric labels beyond the catalog's and the org attributes. */
-    extraMetricLabels: z.array(attributeKey).max(20).default([]),
+    // `email` keeps the identities Claude Code sends, `hash` replaces them with a keyed SHA-256
+    // (per-person views still work, without names), `drop` removes them (team-level figures only).
+    identity: z
+      .enum(["email", "hash", "drop"], { message: "must be 'email', 'hash' or 'drop'" })
+      .default("email")
+      .describe("who people are on dashboards and in events: `email`, `hash` or `drop` (Privacy, above)"),
+    hashAccountIds: z.boolean().default(true).describe("with `hash`: hash the account ids (user.account_uuid, user.account_id) too"),
+    hashKey: secret(z.string().regex(/^[A-Za-z0-9]{24,128}$/, { message: "must be 24 to 128 letters and digits" }))
+      .optional()
+      .meta({
+        description: "key of the identity hash (give every stack the same key to see the same person under one hash)",
+        shownDefault: "generated per stack",
+      }),
+    maxContentLength: z.number().int().min(64).max(65536).default(4096).describe("with content capture acknowledged: the longest content value kept"),
+    maxLabelValueLength: z.number().int().min(16).max(1024).default(128).describe("the longest metric label value kept (a longer one is cut)"),
+    extraMetricLabels: z.array(attributeKey).max(20).default([]).describe("attributes allowed as metric labels beyond the catalog's and the org attributes"),
   })
   .strict();
 
@@ -68,7 +65,11 @@ export interface PrivacyInput {
 
 /** The policy a stack's settings set. */
 export function policyOf(settings: Settings): PrivacyInput {
-  return { privacy: settings.privacy, contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged, labelAttributes: settings.collector.labelAttributes };
+  return {
+    privacy: settings.privacy,
+    contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged,
+    labelAttributes: settings.collector.labelAttributes,
+  };
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -118,7 +119,18 @@ export function contentStatements(input: PrivacyInput): string[] {
 /** Attributes that may become Prometheus labels: standard, org, the catalog's metric attributes, extras. */
 export function metricLabelAllowList(input: PrivacyInput): string[] {
   const catalog = Object.values(METRICS).flatMap((m) => Object.keys(m.attributes));
-  return [...new Set(["service.name", ...STANDARD_ATTRIBUTES, ...PERSON_ATTRIBUTES, ...ORG_ATTRIBUTES, ...input.labelAttributes, ...catalog, RUN_MARKER_ATTRIBUTE, ...input.privacy.extraMetricLabels])];
+  return [
+    ...new Set([
+      "service.name",
+      ...STANDARD_ATTRIBUTES,
+      ...PERSON_ATTRIBUTES,
+      ...ORG_ATTRIBUTES,
+      ...input.labelAttributes,
+      ...catalog,
+      RUN_MARKER_ATTRIBUTE,
+      ...input.privacy.extraMetricLabels,
+    ]),
+  ];
 }
 
 /** Marks (for counting) data points that carry an attribute the allow-list removes. */
@@ -166,7 +178,10 @@ export function collectedTable(input: PrivacyInput): CollectedRow[] {
         ? `replaced by a keyed SHA-256 hash: email, org identity${p.hashAccountIds ? ", account ids" : " (account ids kept)"}`
         : "removed: email, org identity, account ids and the installation id (team-level figures only)";
   return [
-    { what: "Usage: cost, tokens, sessions, active time, lines of code, commits, pull requests, edit decisions", kept: "kept, by team, department, cost centre, environment and model" },
+    {
+      what: "Usage: cost, tokens, sessions, active time, lines of code, commits, pull requests, edit decisions",
+      kept: "kept, by team, department, cost centre, environment and model",
+    },
     { what: "Who: person identity", kept: who },
     {
       what: "Content: prompt text, assistant responses, tool parameters and content, raw API bodies",

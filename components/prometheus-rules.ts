@@ -13,6 +13,7 @@
 import { stringify } from "yaml";
 import { METRICS, ORG_ATTRIBUTES, SERVICE_NAME_REGEX, promLabel } from "./claude/telemetry.js";
 import { COLLECTOR_METRICS as M } from "./collector-telemetry.js";
+import { durationMs } from "../lib/duration.js";
 
 export interface RecordingRule {
   readonly record: string;
@@ -37,15 +38,6 @@ export interface RuleGroup<R> {
 }
 
 // ---- durations ---------------------------------------------------------------------------------
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-
-/** Milliseconds of a Prometheus duration such as `1m30s`. */
-export function durationMs(d: string): number {
-  const parts = [...d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== d) throw new Error(`not a Prometheus duration: ${d}`);
-  return parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_MS[p[2] as string] as number), 0);
-}
 
 /** Sum of Prometheus durations, written back in whole seconds or milliseconds. */
 export function addDurations(...ds: string[]): string {

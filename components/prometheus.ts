@@ -96,13 +96,9 @@ export function prometheusSpec({ settings, config, secretFiles, configHash }: Pr
     image: settings.images.prometheus,
     args: prometheusArgs(settings),
     // Only Grafana queries and only the collector writes.
-    ports: [{ name: "http", port: PROMETHEUS_PORT, protocol: "http", hostPort: settings.docker.ports.prometheus, ingressFrom: ["grafana", "collector"] }],
-    files: [
-      { path: PROMETHEUS_CONFIG_PATH, content: config },
-      { path: PROMETHEUS_RULES_PATH, content: renderRulesFile() },
-      ...secretFiles,
-    ],
-    volume: { path: PROMETHEUS_DATA_PATH, size: settings.kubernetes?.storage.prometheus ?? "50Gi" },
+    ports: [{ name: "http", port: PROMETHEUS_PORT, protocol: "http", ingressFrom: ["grafana", "collector"] }],
+    files: [{ path: PROMETHEUS_CONFIG_PATH, content: config }, { path: PROMETHEUS_RULES_PATH, content: renderRulesFile() }, ...secretFiles],
+    volume: { path: PROMETHEUS_DATA_PATH },
     health: { port: PROMETHEUS_PORT, path: "/-/ready" },
     // The image is busybox-based, so it has wget for a Docker HEALTHCHECK.
     dockerHealthCommand: ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`],

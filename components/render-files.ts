@@ -1,9 +1,12 @@
 // Every generated file of a stack, as path → content, with secrets replaced by placeholders.
 // The `render` command writes them for review (GitOps pull requests, MDM packaging); tests check them.
 import type { Settings } from "./settings.js";
+import type { ServiceSpec } from "./platform/spec.js";
 import { buildServiceSpecs, type ServiceSpecs } from "./services.js";
 import { acceptsPreviousToken, requiresIngestToken } from "./ingest-auth.js";
 import { hostResolver } from "./platform/hosts.js";
+import { publishedPorts } from "./platform/docker-ports.js";
+import { volumeClaim } from "./platform/kubernetes-workload.js";
 import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
 import { regFileBytes } from "./claude/mdm.js";
 
@@ -29,10 +32,23 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
   });
 }
 
+/** A spec's ports and volume as the stack's platform deploys them: with Docker's host ports, or the size of Kubernetes' claim. */
+function asDeployed(settings: Settings, spec: ServiceSpec): { ports: readonly object[]; volume?: object } {
+  if (settings.target === "kubernetes") {
+    return { ports: spec.ports, volume: spec.volume && { ...spec.volume, size: volumeClaim(settings.kubernetes, spec.name).size } };
+  }
+  const hostPorts = new Map(publishedPorts(spec, settings.docker).map((p) => [p.port.name, p.hostPort]));
+  return {
+    ports: spec.ports.map(({ name, port, protocol, ...rest }) => ({ name, port, protocol, hostPort: hostPorts.get(name), ...rest })),
+    volume: spec.volume,
+  };
+}
+
 /**
  * Files by path relative to the output folder: `<service>/<path in the container>` for service
  * files, a `<service>/service.json` summary of image, entrypoint (where replaced), arguments, ports
- * and environment names, and `client/` with what MDM tooling distributes to developer machines.
+ * (with their host ports on Docker), volume (with its size on Kubernetes) and environment names,
+ * and `client/` with what MDM tooling distributes to developer machines.
  */
 export function renderStackFiles(settings: Settings): Map<string, string | Buffer> {
   const files = new Map<string, string | Buffer>();
@@ -42,14 +58,15 @@ export function renderStackFiles(settings: Settings): Map<string, string | Buffe
       if (typeof f.content !== "string") throw new Error(`${spec.name}: ${f.path} is not rendered as text`);
       files.set(`${spec.name}${f.path}`, f.content);
     }
+    const { ports, volume } = asDeployed(settings, spec);
     const summary = {
       image: spec.image,
       ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
       args: spec.args ?? [],
-      ports: spec.ports,
+      ports,
       env: spec.env ?? {},
       secretEnv: Object.keys(spec.secretEnv ?? {}),
-      volume: spec.volume ?? null,
+      volume: volume ?? null,
       health: spec.health,
       resources: spec.resources,
     };

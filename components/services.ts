@@ -42,7 +42,8 @@ function hash(...parts: string[]): string {
 export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) => string, secrets: ServiceSecrets): ServiceSpecs {
   const requireToken = requiresIngestToken(settings);
   if (requireToken && secrets.ingestToken === undefined) throw new Error("an ingest token is required for this target");
-  if (settings.privacy.identity === "hash" && secrets.identityHashKey === undefined) throw new Error("an identity hash key is required for privacy.identity: hash");
+  if (settings.privacy.identity === "hash" && secrets.identityHashKey === undefined)
+    throw new Error("an identity hash key is required for privacy.identity: hash");
 
   const collectorConfig = renderCollectorConfig(settings, {
     prometheusRemoteWrite: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}/api/v1/write`,

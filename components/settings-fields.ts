@@ -1,25 +1,29 @@
-// Field types the stack settings are made of, each with a message in the project's words, and the
-// helper for checks across fields. The sections themselves are in settings.ts.
+// Field types the stack settings are made of, each with a message in the project's words, the
+// metadata a field carries (secret, the default the settings table shows) and the helper for checks
+// across fields. The sections are in settings-services.ts and settings-platforms.ts.
 import { z } from "zod";
+
+declare module "zod" {
+  interface GlobalMeta {
+    /** The field holds secret material (see `secret`). */
+    secret?: boolean;
+    /** The settings table's default column, where the default is not a value of the schema (e.g. "the stack name"). */
+    shownDefault?: string;
+  }
+}
 
 /** Prometheus/Loki duration: units y w d h m s ms, largest first, e.g. `15d`, `1d12h`, `90s`. */
 export const DURATION_RE = /^(?:\d+y)?(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?(?:\d+ms)?$/;
 export const duration = (what = "a duration") =>
-  z
-    .string()
-    .refine((s) => s !== "" && s !== "0" && DURATION_RE.test(s), {
-      message: `must be ${what} such as 15d, 12h, 1w or 90s (units y, w, d, h, m, s, ms, largest first)`,
-    });
+  z.string().refine((s) => s !== "" && s !== "0" && DURATION_RE.test(s), {
+    message: `must be ${what} such as 15d, 12h, 1w or 90s (units y, w, d, h, m, s, ms, largest first)`,
+  });
 
 /** Prometheus byte size (`--storage.tsdb.retention.size`): a whole number with B, KB, MB, GB, TB or PB. */
-export const byteSize = z
-  .string()
-  .regex(/^[1-9]\d*(B|KB|MB|GB|TB|PB)$/, { message: "must be a size such as 512MB or 10GB (units B, KB, MB, GB, TB, PB)" });
+export const byteSize = z.string().regex(/^[1-9]\d*(B|KB|MB|GB|TB|PB)$/, { message: "must be a size such as 512MB or 10GB (units B, KB, MB, GB, TB, PB)" });
 
 /** Kubernetes quantity for storage requests, e.g. `20Gi`. */
-export const quantity = z
-  .string()
-  .regex(/^[1-9]\d*(Ki|Mi|Gi|Ti|Pi|K|M|G|T|P)?$/, { message: "must be a Kubernetes quantity such as 20Gi or 500Mi" });
+export const quantity = z.string().regex(/^[1-9]\d*(Ki|Mi|Gi|Ti|Pi|K|M|G|T|P)?$/, { message: "must be a Kubernetes quantity such as 20Gi or 500Mi" });
 
 export const port = z
   .number({ message: "must be a port number" })
@@ -62,7 +66,7 @@ export const dnsLabel = z
 /** An image reference pinned to an exact tag or digest; `latest` and untagged references are refused. */
 export const pinnedImage = z
   .string()
-  .regex(/^[a-z0-9]+([._\/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+  .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
     message: "must be an image reference such as prom/prometheus:v3.13.5",
   })
   .refine((s) => /:[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(s.replace(/@sha256:.*/, "")) || s.includes("@sha256:"), {
@@ -78,10 +82,10 @@ export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v =
 export type Report = (path: readonly (string | number)[], message: string) => void;
 export type CrossCheck = (value: Record<string, unknown>, report: Report) => void;
 
-const CROSS_CHECKS = new WeakMap<z.ZodType, CrossCheck>();
+const CROSS_CHECKS = new WeakMap<z.core.$ZodType, CrossCheck>();
 
 /** The cross-field check attached to this schema by crossCheck, if any. */
-export const crossCheckOf = (schema: z.ZodType): CrossCheck | undefined => CROSS_CHECKS.get(schema);
+export const crossCheckOf = (schema: z.core.$ZodType): CrossCheck | undefined => CROSS_CHECKS.get(schema);
 
 /**
  * A check across fields of one object. zod skips it once a field failed in certain ways (a wrong

@@ -58,7 +58,9 @@ export function projectWording(issue: z.core.$ZodRawIssue): string {
     case "invalid_value":
       return issue.values.length === 1 ? `must be ${quoted(issue.values)}` : `must be one of ${quoted(issue.values)}`;
     case "invalid_format":
-      return issue.format === "regex" && "pattern" in issue ? `must match the pattern ${String(issue.pattern)}` : `must be ${issue.format === "regex" ? "in the expected form" : `a valid ${issue.format}`}`;
+      return issue.format === "regex" && "pattern" in issue
+        ? `must match the pattern ${String(issue.pattern)}`
+        : `must be ${issue.format === "regex" ? "in the expected form" : `a valid ${issue.format}`}`;
     case "not_multiple_of":
       return `must be a multiple of ${String(issue.divisor)}`;
     case "invalid_key":
@@ -76,18 +78,33 @@ function valueAt(input: unknown, path: Path): unknown {
   return v;
 }
 
-type Def = { type?: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType };
-const defOf = (s: z.ZodType): Def => ((s as unknown as { _zod?: { def?: Def } })._zod?.def ?? {});
-const isSecret = (s: z.ZodType): boolean => (z.globalRegistry.get(s) as { secret?: boolean } | undefined)?.secret === true;
+type Schema = z.core.$ZodType;
+const isSecret = (s: Schema): boolean => z.globalRegistry.get(s)?.secret === true;
+
+/** The schema a wrapper (a default, an optional, a transform's input, …) wraps, if `s` is one. */
+function wrapped(s: Schema): Schema | undefined {
+  if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) return s.unwrap();
+  if (s instanceof z.ZodNonOptional || s instanceof z.ZodReadonly || s instanceof z.ZodCatch) return s.unwrap();
+  if (s instanceof z.ZodPipe) return s.in;
+  return undefined;
+}
+
+const shapeOf = (s: Schema | undefined): Record<string, Schema> => (s instanceof z.ZodObject ? s.shape : {});
+
+/** The schema of `key` inside an object, record or list. */
+function childOf(s: Schema, key: PropertyKey): Schema | undefined {
+  if (s instanceof z.ZodRecord) return s.valueType;
+  if (s instanceof z.ZodArray) return s.element;
+  return shapeOf(s)[String(key)];
+}
 
 /** The schemas from the root down `path`, through defaults, optionals, objects, records and lists. */
-function schemasAlong(root: z.ZodType, path: Path): z.ZodType[] {
-  const out: z.ZodType[] = [];
-  let s: z.ZodType | undefined = root;
+function schemasAlong(root: Schema, path: Path): Schema[] {
+  const out: Schema[] = [];
+  let s: Schema | undefined = root;
   const unwrap = () => {
     while (s) {
-      const d = defOf(s);
-      const inner: z.ZodType | undefined = d.innerType ?? (d.type === "pipe" ? d.in : undefined);
+      const inner = wrapped(s);
       if (!inner) return;
       out.push(s);
       s = inner;
@@ -97,20 +114,18 @@ function schemasAlong(root: z.ZodType, path: Path): z.ZodType[] {
   for (const key of path) {
     if (!s) break;
     out.push(s);
-    const d = defOf(s);
-    s = d.type === "object" ? d.shape?.[String(key)] : d.type === "record" ? d.valueType : d.type === "array" ? d.element : undefined;
+    s = childOf(s, key);
     unwrap();
   }
   if (s) out.push(s);
   return out;
 }
 
-function objectKeys(root: z.ZodType, path: Path): string[] {
-  const leaf = schemasAlong(root, path).at(-1);
-  return leaf && defOf(leaf).type === "object" ? Object.keys(defOf(leaf).shape ?? {}) : [];
+function objectKeys(root: Schema, path: Path): string[] {
+  return Object.keys(shapeOf(schemasAlong(root, path).at(-1)));
 }
 
-function describeReceived(root: z.ZodType, input: unknown, path: Path): string {
+function describeReceived(root: Schema, input: unknown, path: Path): string {
   const v = valueAt(input, path);
   // A group is not repeated (it could hold a secret); its key is named.
   if (v === undefined || isRecord(v) || Array.isArray(v)) return "";
@@ -140,7 +155,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best && best[1] <= Math.max(1, Math.floor(Math.max(word.length, best[0].length) / 4)) ? best[0] : undefined;
 }
 
-function unknownKey(root: z.ZodType, parent: Path, key: string): string {
+function unknownKey(root: Schema, parent: Path, key: string): string {
   const full = keyName([...parent, key]);
   const allowed = objectKeys(root, parent);
   const [first] = key.split(".");
@@ -155,17 +170,16 @@ function unknownKey(root: z.ZodType, parent: Path, key: string): string {
 }
 
 /** Every cross-field check in the schema's objects, with the path of the object it checks. */
-function crossChecksUnder(schema: z.ZodType, path: Path = []): Array<{ path: Path; check: NonNullable<ReturnType<typeof crossCheckOf>> }> {
+function crossChecksUnder(schema: Schema, path: Path = []): Array<{ path: Path; check: NonNullable<ReturnType<typeof crossCheckOf>> }> {
   const along = schemasAlong(schema, []);
   const found = along.flatMap((s) => {
     const check = crossCheckOf(s);
     return check ? [{ path, check }] : [];
   });
-  const shape = defOf(along.at(-1)!).shape ?? {};
-  return [...found, ...Object.entries(shape).flatMap(([k, s]) => crossChecksUnder(s, [...path, k]))];
+  return [...found, ...Object.entries(shapeOf(along.at(-1))).flatMap(([k, s]) => crossChecksUnder(s, [...path, k]))];
 }
 
-function line(root: z.ZodType, input: unknown, path: Path, message: string): string {
+function line(root: Schema, input: unknown, path: Path, message: string): string {
   return `${keyName(path)}: ${message}${describeReceived(root, input, path)}`;
 }
 
@@ -173,7 +187,7 @@ function line(root: z.ZodType, input: unknown, path: Path, message: string): str
  * One line per problem: key, message, what was received. The cross-field checks zod skipped (see
  * crossCheck) are run here on the input, so none waits for the others to be fixed.
  */
-export function settingsProblems(issues: readonly z.core.$ZodIssue[], input: unknown, root: z.ZodType): string[] {
+export function settingsProblems(issues: readonly z.core.$ZodIssue[], input: unknown, root: Schema): string[] {
   const lines = issues.flatMap((issue) => {
     if (issue.code === "unrecognized_keys") return issue.keys.map((k) => unknownKey(root, issue.path, k));
     if (issue.code !== "custom" && valueAt(input, issue.path) === undefined) return [`${keyName(issue.path)}: is required (${issue.message})`];

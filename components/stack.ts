@@ -2,7 +2,7 @@
 // and stay Pulumi secrets; every service is a child component, every resource has a parent.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Settings } from "./settings.js";
+import { FIRST_TOKEN_GENERATION, type Settings } from "./settings.js";
 import type { ServiceName } from "./images.js";
 import type { DeployedService, Platform, ServiceSpec } from "./platform/spec.js";
 import { buildServiceSpecs } from "./services.js";
@@ -51,9 +51,13 @@ export class TelemetryStack extends pulumi.ComponentResource {
     let previousIngestToken: pulumi.Output<string> | undefined;
     if (requiresIngestToken(settings)) {
       // One token per generation: raising the generation rotates it, the previous one can stay valid meanwhile.
-      const generation = settings.kubernetes?.ingestTokenGeneration ?? 1;
+      const generation = settings.kubernetes?.ingestTokenGeneration ?? FIRST_TOKEN_GENERATION;
       const token = (g: number) =>
-        new random.RandomPassword(g === 1 ? `${name}-ingest-token` : `${name}-ingest-token-g${g}`, { length: 48, special: false }, { parent: this });
+        new random.RandomPassword(
+          g === FIRST_TOKEN_GENERATION ? `${name}-ingest-token` : `${name}-ingest-token-g${g}`,
+          { length: 48, special: false },
+          { parent: this },
+        );
       this.ingestToken = pulumi.secret(token(generation).result);
       if (acceptsPreviousToken(settings)) previousIngestToken = pulumi.secret(token(generation - 1).result);
     }

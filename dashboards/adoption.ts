@@ -47,7 +47,10 @@ export function adoptionDashboard(): Dashboard {
     8,
   );
   l.add(
-    timeSeries({ title: "Daily active people by team", queries: [{ expr: activePeople({ range: "1d", hourly: true, by: ["team"] }), legend: "{{team}}" }] }).interval("1h"),
+    timeSeries({
+      title: "Daily active people by team",
+      queries: [{ expr: activePeople({ range: "1d", hourly: true, by: ["team"] }), legend: "{{team}}" }],
+    }).interval("1h"),
     12,
     8,
   );
@@ -63,7 +66,13 @@ export function adoptionDashboard(): Dashboard {
     8,
   );
   l.add(
-    timeSeries({ title: "Active time, people vs Claude Code", unit: "s", stacked: true, bars: true, queries: [{ expr: perInterval(C.activeTime, { vars, by: ["type"] }), legend: "{{type}}" }] }),
+    timeSeries({
+      title: "Active time, people vs Claude Code",
+      unit: "s",
+      stacked: true,
+      bars: true,
+      queries: [{ expr: perInterval(C.activeTime, { vars, by: ["type"] }), legend: "{{type}}" }],
+    }),
     16,
     8,
   );
@@ -78,7 +87,10 @@ export function adoptionDashboard(): Dashboard {
     })
       .overrideByName("Value #A", [{ id: "displayName", value: "Active people" }])
       .overrideByName("Value #B", [{ id: "displayName", value: "Sessions" }])
-      .overrideByName("Value #C", [{ id: "displayName", value: "Active time (user)" }, { id: "unit", value: "s" }]),
+      .overrideByName("Value #C", [
+        { id: "displayName", value: "Active time (user)" },
+        { id: "unit", value: "s" },
+      ]),
     24,
     8,
   );

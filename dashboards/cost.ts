@@ -88,16 +88,34 @@ export function costDashboard(): Dashboard {
         { expr: total(C.tokens, { by: ["user", "team", "cost_center"] }), legend: "tokens" },
       ],
     })
-      .overrideByName("Value #A", [{ id: "unit", value: USD }, { id: "displayName", value: "Estimated cost" }])
-      .overrideByName("Value #B", [{ id: "unit", value: "short" }, { id: "displayName", value: "Tokens" }]),
+      .overrideByName("Value #A", [
+        { id: "unit", value: USD },
+        { id: "displayName", value: "Estimated cost" },
+      ])
+      .overrideByName("Value #B", [
+        { id: "unit", value: "short" },
+        { id: "displayName", value: "Tokens" },
+      ]),
     12,
     10,
   );
 
   l.row("Over time");
-  l.add(timeSeries({ title: "Estimated cost by team", unit: USD, stacked: true, bars: true, queries: [{ expr: perInterval(C.cost, { by: ["team"] }), legend: "{{team}}" }] }), 12, 8);
   l.add(
-    timeSeries({ title: "Cache-read share of input tokens", unit: "percentunit", queries: [{ expr: cacheReadShare("$__interval"), legend: "cache reads" }] }).min(0).max(1),
+    timeSeries({
+      title: "Estimated cost by team",
+      unit: USD,
+      stacked: true,
+      bars: true,
+      queries: [{ expr: perInterval(C.cost, { by: ["team"] }), legend: "{{team}}" }],
+    }),
+    12,
+    8,
+  );
+  l.add(
+    timeSeries({ title: "Cache-read share of input tokens", unit: "percentunit", queries: [{ expr: cacheReadShare("$__interval"), legend: "cache reads" }] })
+      .min(0)
+      .max(1),
     12,
     8,
   );

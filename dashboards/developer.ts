@@ -4,6 +4,7 @@ import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
 import { COST_NOTE, Layout, barGauge, dashboard, logs, stat, text, timeSeries } from "./panels.js";
 import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { lokiEvents, perInterval, total, type VariableName } from "./queries.js";
+import { costByModelOverTime, tokensByTypeOverTime } from "./usage-panels.js";
 import { filterVariables, singleUserVariable } from "./variables.js";
 
 export const DEVELOPER_UID = "claude-code-developer";
@@ -15,8 +16,7 @@ export function developerDashboard(policy: DashboardPolicy): Dashboard {
     uid: DEVELOPER_UID,
     title: "Claude Code / Developer",
     description: "One person's estimated cost, tokens, sessions, active time, code output, edit decisions and API errors.",
-  })
-    .variables([singleUserVariable(), ...filterVariables(["model"])]);
+  }).variables([singleUserVariable(), ...filterVariables(["model"])]);
   const l = new Layout(d);
   const q = { vars: VARS };
 
@@ -48,14 +48,29 @@ export function developerDashboard(policy: DashboardPolicy): Dashboard {
   );
 
   l.row("Over time");
+  l.add(costByModelOverTime(q), 12, 8);
+  l.add(tokensByTypeOverTime(q), 12, 8);
   l.add(
-    timeSeries({ title: "Estimated cost by model", unit: "currencyUSD", stacked: true, bars: true, queries: [{ expr: perInterval(C.cost, { ...q, by: ["model"] }), legend: "{{model}}" }] }),
+    timeSeries({
+      title: "Active time",
+      unit: "s",
+      stacked: true,
+      bars: true,
+      queries: [{ expr: perInterval(C.activeTime, { ...q, by: ["type"] }), legend: "{{type}}" }],
+    }),
     12,
     8,
   );
-  l.add(timeSeries({ title: "Tokens by type", unit: "short", stacked: true, bars: true, queries: [{ expr: perInterval(C.tokens, { ...q, by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
-  l.add(timeSeries({ title: "Active time", unit: "s", stacked: true, bars: true, queries: [{ expr: perInterval(C.activeTime, { ...q, by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
-  l.add(timeSeries({ title: "Lines of code", stacked: true, bars: true, queries: [{ expr: perInterval(C.linesOfCode, { ...q, by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
+  l.add(
+    timeSeries({
+      title: "Lines of code",
+      stacked: true,
+      bars: true,
+      queries: [{ expr: perInterval(C.linesOfCode, { ...q, by: ["type"] }), legend: "{{type}}" }],
+    }),
+    12,
+    8,
+  );
 
   l.row("Errors");
   l.add(

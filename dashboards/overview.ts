@@ -4,6 +4,7 @@ import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
 import { COST_NOTE, Layout, dashboard, pie, stat, text, timeSeries } from "./panels.js";
 import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
+import { costByModelOverTime, tokensByTypeOverTime } from "./usage-panels.js";
 import { filterVariables } from "./variables.js";
 
 export const OVERVIEW_UID = "claude-code-overview";
@@ -17,7 +18,11 @@ export function overviewDashboard(policy: DashboardPolicy): Dashboard {
   const l = new Layout(d);
 
   l.row("Selected range");
-  l.add(stat({ title: "Active people", description: "Distinct people (email, org identity or account), not installations.", queries: [{ expr: activePeople() }] }), 4, 4);
+  l.add(
+    stat({ title: "Active people", description: "Distinct people (email, org identity or account), not installations.", queries: [{ expr: activePeople() }] }),
+    4,
+    4,
+  );
   l.add(stat({ title: "Sessions", queries: [{ expr: total(C.sessions) }] }), 4, 4);
   l.add(stat({ title: "Estimated cost", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost) }] }), 4, 4);
   l.add(stat({ title: "Tokens", unit: "short", queries: [{ expr: total(C.tokens) }] }), 4, 4);
@@ -26,14 +31,23 @@ export function overviewDashboard(policy: DashboardPolicy): Dashboard {
   l.add(stat({ title: "Lines of code", queries: [{ expr: total(C.linesOfCode, { by: ["type"] }), legend: "{{type}}" }] }), 8, 4);
 
   l.row("Over time");
+  l.add(costByModelOverTime({}, COST_NOTE), 12, 8);
+  l.add(tokensByTypeOverTime(), 12, 8);
   l.add(
-    timeSeries({ title: "Estimated cost by model", description: COST_NOTE, unit: "currencyUSD", stacked: true, bars: true, queries: [{ expr: perInterval(C.cost, { by: ["model"] }), legend: "{{model}}" }] }),
-    12,
+    pie({
+      title: "Estimated cost by model",
+      description: COST_NOTE,
+      unit: "currencyUSD",
+      queries: [{ expr: total(C.cost, { by: ["model"] }), legend: "{{model}}" }],
+    }),
+    8,
     8,
   );
-  l.add(timeSeries({ title: "Tokens by type", unit: "short", stacked: true, bars: true, queries: [{ expr: perInterval(C.tokens, { by: ["type"] }), legend: "{{type}}" }] }), 12, 8);
-  l.add(pie({ title: "Estimated cost by model", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost, { by: ["model"] }), legend: "{{model}}" }] }), 8, 8);
-  l.add(timeSeries({ title: "Sessions started", stacked: true, bars: true, queries: [{ expr: perInterval(C.sessions, { by: ["team"] }), legend: "{{team}}" }] }), 16, 8);
+  l.add(
+    timeSeries({ title: "Sessions started", stacked: true, bars: true, queries: [{ expr: perInterval(C.sessions, { by: ["team"] }), legend: "{{team}}" }] }),
+    16,
+    8,
+  );
 
   l.row("Privacy");
   l.add(text(COLLECTED_PANEL_TITLE, collectedPanelMarkdown(policy)), 24, 7);

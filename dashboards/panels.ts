@@ -48,7 +48,10 @@ type AnyPanel = StatPanel | TimeSeriesPanel | TablePanel | BarGaugePanel | PiePa
 
 function promTargets(panel: { withTarget(t: cog.Builder<cog.Dataquery>): unknown }, queries: readonly Query[]): void {
   queries.forEach((q, i) => {
-    const t = new PromQuery().datasource(PROMETHEUS).refId(String.fromCharCode(65 + i)).expr(q.expr);
+    const t = new PromQuery()
+      .datasource(PROMETHEUS)
+      .refId(String.fromCharCode(65 + i))
+      .expr(q.expr);
     if (q.legend) t.legendFormat(q.legend);
     if (q.instant) t.instant();
     else t.range();
@@ -59,7 +62,10 @@ function promTargets(panel: { withTarget(t: cog.Builder<cog.Dataquery>): unknown
 
 function lokiTargets(panel: { withTarget(t: cog.Builder<cog.Dataquery>): unknown }, queries: readonly Query[]): void {
   queries.forEach((q, i) => {
-    const t = new LokiQuery().datasource(LOKI).refId(String.fromCharCode(65 + i)).expr(q.expr);
+    const t = new LokiQuery()
+      .datasource(LOKI)
+      .refId(String.fromCharCode(65 + i))
+      .expr(q.expr);
     if (q.legend) t.legendFormat(q.legend);
     if (q.instant) t.instant(true).range(false);
     else t.range(true).instant(false);
@@ -100,7 +106,13 @@ export function stat(spec: PanelSpec): StatPanel {
 export function timeSeries(spec: PanelSpec & { stacked?: boolean; bars?: boolean }): TimeSeriesPanel {
   const panel = base(new TimeSeriesPanel(), spec)
     .interval(MIN_INTERVAL)
-    .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).showLegend(true).calcs(["sum", "max"]))
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .displayMode(common.LegendDisplayMode.Table)
+        .placement(common.LegendPlacement.Right)
+        .showLegend(true)
+        .calcs(["sum", "max"]),
+    )
     .fillOpacity(spec.stacked ? 60 : 10);
   if (spec.bars) panel.drawStyle(common.GraphDrawStyle.Bars);
   if (spec.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
@@ -147,7 +159,13 @@ export function thresholds(...steps: [number | null, string][]): ThresholdsConfi
 }
 
 /** A multi-select variable (with "All" = `.*`) listing a label's values from a recorded series. */
-export function variable(name: VariableName, label: string, fromSeries: string, filters: readonly VariableName[] = [], opts: { single?: boolean } = {}): QueryVariableBuilder {
+export function variable(
+  name: VariableName,
+  label: string,
+  fromSeries: string,
+  filters: readonly VariableName[] = [],
+  opts: { single?: boolean } = {},
+): QueryVariableBuilder {
   const sel = filters.map((f) => `${VARIABLES[f]}=~"$${f}"`).join(", ");
   const query = `label_values(${fromSeries}${sel ? `{${sel}}` : ""}, ${VARIABLES[name]})`;
   const v = new QueryVariableBuilder(name)
@@ -179,7 +197,11 @@ export class Layout {
     return this;
   }
 
-  add(panel: { id(id: number): unknown; gridPos(p: { x: number; y: number; w: number; h: number }): unknown } & cog.Builder<Panel>, w: number, h: number): this {
+  add(
+    panel: { id(id: number): unknown; gridPos(p: { x: number; y: number; w: number; h: number }): unknown } & cog.Builder<Panel>,
+    w: number,
+    h: number,
+  ): this {
     if (this.x + w > 24) this.newLine();
     panel.id(this.nextId++);
     panel.gridPos({ x: this.x, y: this.y, w, h });

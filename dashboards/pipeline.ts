@@ -95,7 +95,8 @@ export function pipelineDashboard(): Dashboard {
     timeSeries({
       title: "Send failures and drops",
       unit: "short",
-      description: "Send failed: attempts the backend refused or that timed out (retried, then dropped). Enqueue failed: dropped because the sending queue was full.",
+      description:
+        "Send failed: attempts the backend refused or that timed out (retried, then dropped). Enqueue failed: dropped because the sending queue was full.",
       queries: [
         { expr: rate(M.sendFailedMetricPoints, "exporter"), legend: "send failed, metric points {{exporter}}" },
         { expr: rate(M.sendFailedLogRecords, "exporter"), legend: "send failed, log records {{exporter}}" },

@@ -37,7 +37,12 @@ export const DROPPED_IDENTITY_NOTE = "No person identity: this stack drops it (p
  * groups by person. A `user=~"$user"` filter alone is not: with "All" it keeps everyone's usage.
  */
 function readsPeople(expr: string): boolean {
-  const groupsByUser = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].some((m) => (m[1] as string).split(",").map((l) => l.trim()).includes(USER_LABEL));
+  const groupsByUser = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].some((m) =>
+    (m[1] as string)
+      .split(",")
+      .map((l) => l.trim())
+      .includes(USER_LABEL),
+  );
   return expr.includes(RECORDED_USERS.perMinute) || expr.includes(RECORDED_USERS.perHour) || expr.includes(`${USER_LABEL}!=""`) || groupsByUser;
 }
 
@@ -48,7 +53,14 @@ export function withPersonNotes(d: Dashboard, policy: DashboardPolicy, personal 
     const panel = p as Panel;
     const exprs = (panel.targets ?? []).map((t) => (t as { expr?: string }).expr ?? "").filter(Boolean);
     if (exprs.length === 0 || !(personal || exprs.some(readsPeople))) return p;
-    return { ...panel, fieldConfig: { ...panel.fieldConfig, defaults: { ...panel.fieldConfig?.defaults, noValue: DROPPED_IDENTITY_NOTE }, overrides: panel.fieldConfig?.overrides ?? [] } };
+    return {
+      ...panel,
+      fieldConfig: {
+        ...panel.fieldConfig,
+        defaults: { ...panel.fieldConfig?.defaults, noValue: DROPPED_IDENTITY_NOTE },
+        overrides: panel.fieldConfig?.overrides ?? [],
+      },
+    };
   });
   return { ...d, panels };
 }

@@ -27,7 +27,12 @@ export function qualityDashboard(): Dashboard {
       description: "tool_result events with success=true over all tool_result events. MCP tools all report tool_name=mcp_tool.",
       logs: true,
       unit: "percentunit",
-      queries: [{ expr: `${lokiCount(`${tools} | success="true"`, ["tool_name"], "$__range")} / ${lokiCount(tools, ["tool_name"], "$__range")}`, legend: "{{tool_name}}" }],
+      queries: [
+        {
+          expr: `${lokiCount(`${tools} | success="true"`, ["tool_name"], "$__range")} / ${lokiCount(tools, ["tool_name"], "$__range")}`,
+          legend: "{{tool_name}}",
+        },
+      ],
     })
       .min(0)
       .max(1)
@@ -48,7 +53,17 @@ export function qualityDashboard(): Dashboard {
     16,
     9,
   );
-  l.add(timeSeries({ title: "Tool calls by tool", logs: true, stacked: true, bars: true, queries: [{ expr: lokiCount(tools, ["tool_name"]), legend: "{{tool_name}}" }] }), 24, 8);
+  l.add(
+    timeSeries({
+      title: "Tool calls by tool",
+      logs: true,
+      stacked: true,
+      bars: true,
+      queries: [{ expr: lokiCount(tools, ["tool_name"]), legend: "{{tool_name}}" }],
+    }),
+    24,
+    8,
+  );
 
   l.row("Edits");
   l.add(
@@ -68,11 +83,7 @@ export function qualityDashboard(): Dashboard {
     12,
     8,
   );
-  l.add(
-    table({ title: "Edit decisions by language", queries: [{ expr: total(C.editDecisions, { by: ["language", "decision"] }) }], sortBy: "Value" }),
-    12,
-    8,
-  );
+  l.add(table({ title: "Edit decisions by language", queries: [{ expr: total(C.editDecisions, { by: ["language", "decision"] }) }], sortBy: "Value" }), 12, 8);
 
   l.row("API");
   l.add(
@@ -88,7 +99,17 @@ export function qualityDashboard(): Dashboard {
     12,
     8,
   );
-  l.add(timeSeries({ title: "API errors by status code", logs: true, stacked: true, bars: true, queries: [{ expr: lokiCount(errors, ["status_code"]), legend: "{{status_code}}" }] }), 12, 8);
+  l.add(
+    timeSeries({
+      title: "API errors by status code",
+      logs: true,
+      stacked: true,
+      bars: true,
+      queries: [{ expr: lokiCount(errors, ["status_code"]), legend: "{{status_code}}" }],
+    }),
+    12,
+    8,
+  );
   l.add(
     logs({
       title: "Errors",

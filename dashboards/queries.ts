@@ -79,10 +79,7 @@ export const LOKI_USER_FILTER = `| user_email=~"$user" or enduser_id=~"$user" or
  * Events of one kind. Org variables go into the stream selector (index labels); person and model
  * are structured metadata, filtered in the pipeline (the body is not JSON, so no parser stage).
  */
-export function lokiEvents(
-  event: keyof typeof EVENTS,
-  opts: { org?: boolean; user?: boolean; model?: boolean; filters?: readonly string[] } = {},
-): string {
+export function lokiEvents(event: keyof typeof EVENTS, opts: { org?: boolean; user?: boolean; model?: boolean; filters?: readonly string[] } = {}): string {
   const parts = [lokiSelector(opts.org === false ? [] : ORG_FILTERS), `| event_name="${EVENTS[event].name}"`];
   if (opts.user) parts.push(LOKI_USER_FILTER);
   if (opts.model) parts.push('| model=~"$model"');

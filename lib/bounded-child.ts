@@ -1,6 +1,6 @@
 // A child process that keeps the tail of its output, is killed when its lifetime runs out, and
-// stops gracefully (SIGTERM, then SIGKILL after a grace period). Used for the real Prometheus
-// tools that the tests and the benchmark start.
+// stops gracefully (SIGTERM, then SIGKILL after a grace period): the servers lib/tool-runner.ts
+// launches for the tests and the benchmark.
 import type { ChildProcess } from "node:child_process";
 
 export interface BoundedChild {

@@ -23,5 +23,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -46,8 +46,18 @@ export const GRPC_PATHS = {
 const GRPC_UNAUTHENTICATED = 16;
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_STATUS_NAMES: Record<number, string> = {
-  0: "OK", 1: "Cancelled", 2: "Unknown", 3: "InvalidArgument", 4: "DeadlineExceeded", 5: "NotFound", 7: "PermissionDenied",
-  8: "ResourceExhausted", 12: "Unimplemented", 13: "Internal", 14: "Unavailable", 16: "Unauthenticated",
+  0: "OK",
+  1: "Cancelled",
+  2: "Unknown",
+  3: "InvalidArgument",
+  4: "DeadlineExceeded",
+  5: "NotFound",
+  7: "PermissionDenied",
+  8: "ResourceExhausted",
+  12: "Unimplemented",
+  13: "Internal",
+  14: "Unavailable",
+  16: "Unauthenticated",
 };
 
 function parseBase(endpoint: string): URL {
@@ -183,7 +193,13 @@ export function grpcExport(endpoint: string, path: string, token: string | undef
 
 type Exporter = typeof httpExport;
 
-async function endpointChecks(label: "HTTP" | "gRPC", endpoint: string, call: Exporter, paths: Record<"metrics" | "logs", string>, opts: CheckOptions): Promise<CheckResult[]> {
+async function endpointChecks(
+  label: "HTTP" | "gRPC",
+  endpoint: string,
+  call: Exporter,
+  paths: Record<"metrics" | "logs", string>,
+  opts: CheckOptions,
+): Promise<CheckResult[]> {
   const files = opts.tls ?? {};
   const timeout = opts.timeoutMs ?? 5000;
   const results: CheckResult[] = [];
@@ -197,7 +213,11 @@ async function endpointChecks(label: "HTTP" | "gRPC", endpoint: string, call: Ex
     const name = label === "HTTP" ? path : `${signal} Export`;
     if (opts.token !== undefined) {
       const without = await call(endpoint, path, undefined, files, timeout);
-      add(`${name} without token is refused`, without.kind === "refused" ? "PASS" : "FAIL", without.kind === "accepted" ? `${without.detail}: the ingest accepts data without a token` : without.detail);
+      add(
+        `${name} without token is refused`,
+        without.kind === "refused" ? "PASS" : "FAIL",
+        without.kind === "accepted" ? `${without.detail}: the ingest accepts data without a token` : without.detail,
+      );
     }
     const withCreds = await call(endpoint, path, opts.token, files, timeout);
     const hint = withCreds.kind === "refused" ? (opts.token === undefined ? ": the ingest needs a token (--token-file)" : ": the token was not accepted") : "";
@@ -230,7 +250,12 @@ export function formatResults(results: readonly CheckResult[], secrets: readonly
   const mask = (s: string) => secrets.filter((x) => x.length > 0).reduce((acc, x) => acc.split(x).join("****"), s);
   const rows = [["CHECK", "ENDPOINT", "VERDICT", "DETAIL"], ...results.map((r) => [r.check, r.endpoint, r.verdict, r.detail].map(mask))];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join("  ").trimEnd());
+  const lines = rows.map((r) =>
+    r
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c))
+      .join("  ")
+      .trimEnd(),
+  );
   const failed = results.filter((r) => r.verdict === "FAIL").length;
   const passed = results.filter((r) => r.verdict === "PASS").length;
   lines.push("", failed === 0 ? `OK: ${passed} checks passed` : `FAILED: ${failed} of ${passed + failed} checks failed`);

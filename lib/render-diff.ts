@@ -107,6 +107,9 @@ export function renderDiffMarkdown(changes: readonly FileChange[], opts: DiffOpt
     out.push(section);
     length += section.length;
   }
-  if (left > 0) out.push(`… the diffs of ${left} more file${left === 1 ? "" : "s"} are not shown here (too long for one comment): run \`npm run render\` on both branches to see them.\n`);
+  if (left > 0)
+    out.push(
+      `… the diffs of ${left} more file${left === 1 ? "" : "s"} are not shown here (too long for one comment): run \`npm run render\` on both branches to see them.\n`,
+    );
   return out.join("\n");
 }

@@ -74,7 +74,7 @@ interface Existing {
 
 /** The file behind `file` (symlinks followed), its text and mode; text undefined when it does not exist. */
 async function readExisting(file: string): Promise<Existing> {
-  let path = file;
+  let path: string;
   try {
     path = await realpath(file);
   } catch (e) {
@@ -157,7 +157,11 @@ export async function installEnv(opts: { file: string; env: Readonly<Record<stri
   const merged = mergeEnv(settings, opts.env);
   const check = userSettingsSchema.safeParse(merged);
   if (!check.success) {
-    throw new SettingsFileError(`the merged settings would not be valid; nothing was changed:\n${formatIssues(check.error).map((p) => `  - ${p}`).join("\n")}`);
+    throw new SettingsFileError(
+      `the merged settings would not be valid; nothing was changed:\n${formatIssues(check.error)
+        .map((p) => `  - ${p}`)
+        .join("\n")}`,
+    );
   }
   const text = formatSettingsJson(merged);
   JSON.parse(text); // the exact bytes about to be written must parse back

@@ -34,7 +34,7 @@ export const runCommand: CommandRunner = (command, args) =>
 
 /** All outputs of a stack, secrets in plain text (`pulumi stack output --json --show-secrets`). */
 export async function readStackOutputs(stack: string, run: CommandRunner = runCommand): Promise<Record<string, unknown>> {
-  if (!/^[A-Za-z0-9_.\/-]+$/.test(stack)) throw new StackOutputsError(`not a stack name: ${JSON.stringify(stack)}`);
+  if (!/^[A-Za-z0-9_./-]+$/.test(stack)) throw new StackOutputsError(`not a stack name: ${JSON.stringify(stack)}`);
   const stdout = await run("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack]);
   let parsed: unknown;
   try {
@@ -64,7 +64,11 @@ export function parseClientEnv(value: unknown, source: string): Record<string, s
   }
   const result = generatedEnvSchema.safeParse(v);
   if (!result.success) {
-    throw new StackOutputsError(`${source}: not a valid Claude Code telemetry env block:\n${formatIssues(result.error).map((p) => `  - ${p}`).join("\n")}`);
+    throw new StackOutputsError(
+      `${source}: not a valid Claude Code telemetry env block:\n${formatIssues(result.error)
+        .map((p) => `  - ${p}`)
+        .join("\n")}`,
+    );
   }
   return result.data as Record<string, string>;
 }
@@ -74,7 +78,9 @@ export async function readClientEnv(stack: string, run: CommandRunner = runComma
   const outputs = await readStackOutputs(stack, run);
   const value = outputs[OUTPUT_KEYS.clientEnv];
   if (value === undefined) {
-    throw new StackOutputsError(`stack '${stack}' has no output '${OUTPUT_KEYS.clientEnv}' (deployed with 'pulumi up'? outputs: ${Object.keys(outputs).join(", ") || "none"})`);
+    throw new StackOutputsError(
+      `stack '${stack}' has no output '${OUTPUT_KEYS.clientEnv}' (deployed with 'pulumi up'? outputs: ${Object.keys(outputs).join(", ") || "none"})`,
+    );
   }
   return parseClientEnv(value, `stack '${stack}' output '${OUTPUT_KEYS.clientEnv}'`);
 }

@@ -59,6 +59,18 @@ export function toolPath(name: ToolName): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+/** The tools of `names` that have not been built. */
+export function missingTools(names: readonly ToolName[]): ToolName[] {
+  return names.filter((t) => toolPath(t) === undefined);
+}
+
+/** The binary; throws MissingToolError when it has not been built. */
+export function requireTool(name: ToolName): string {
+  const file = toolPath(name);
+  if (file === undefined) throw new MissingToolError([name]);
+  return file;
+}
+
 /** A tool the command needs has not been built; the message says what to run. */
 export class MissingToolError extends Error {
   override name = "MissingToolError";

@@ -5,7 +5,9 @@ import path from "node:path";
 /** Every file under `dir`, relative, sorted. */
 export function filesUnder(dir: string, base = dir): string[] {
   return readdirSync(dir)
-    .flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? filesUnder(path.join(dir, n), base) : [path.relative(base, path.join(dir, n)).split(path.sep).join("/")]))
+    .flatMap((n) =>
+      statSync(path.join(dir, n)).isDirectory() ? filesUnder(path.join(dir, n), base) : [path.relative(base, path.join(dir, n)).split(path.sep).join("/")],
+    )
     .sort();
 }
 

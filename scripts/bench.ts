@@ -7,14 +7,25 @@ import path from "node:path";
 import { parseSettings } from "../components/settings.js";
 import { backfillRaw, dirBytes, type BackfillOptions, type BackfillStats } from "../bench/backfill.js";
 import { measureDashboardLoads, measureQueries, type DashboardLoad, type QueryResult } from "../bench/measure.js";
-import { parseBenchArgs, UsageError, USAGE, type BenchOptions, type RulesMode } from "../bench/options.js";
+import { parseBenchArgs, USAGE, type BenchOptions, type RulesMode } from "../bench/options.js";
 import { comparisonQueries, dashboardQueries, graphStepMs, promDuration, ruleQueries, type BenchQuery } from "../bench/queries.js";
 import { formatReport, type BenchResult } from "../bench/report.js";
 import { probeHead, type HeadProbe } from "../bench/head-probe.js";
 import { PromtoolIngest } from "../bench/promtool-ingest.js";
 import { RemoteWriteIngest } from "../bench/remote-ingest.js";
-import { backfillRules, PRODUCTION_BLOCK_HOURS, selfMetric, INGEST_BLOCK_HOURS, startIngestServer, startQueryServer, waitForCompaction, type RulesBackfillStats } from "../bench/server.js";
-import { requireBenchTools, runTool } from "../bench/tools.js";
+import {
+  backfillRules,
+  PRODUCTION_BLOCK_HOURS,
+  selfMetric,
+  INGEST_BLOCK_HOURS,
+  startIngestServer,
+  startQueryServer,
+  waitForCompaction,
+  type RulesBackfillStats,
+} from "../bench/server.js";
+import { requireBenchTools } from "../bench/tools.js";
+import { exitWithMessage, helpHint, UsageError } from "../lib/cli.js";
+import { runToolOk } from "../lib/tool-runner.js";
 import { MissingToolError } from "../lib/tools.js";
 import { buildOrganisation, DAY_MS, MINUTE_MS, USAGE_PROFILE } from "../bench/workload.js";
 
@@ -41,10 +52,7 @@ function parse(): BenchOptions {
   try {
     return parseBenchArgs(process.argv.slice(2));
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`bench: ${e.message}\nRun 'npm run bench -- --help' for usage.\n`);
-      process.exit(2);
-    }
+    if (e instanceof UsageError) exitWithMessage("bench", `${e.message}\n${helpHint("bench")}`);
     throw e;
   }
 }
@@ -87,7 +95,8 @@ async function prepare(o: BenchOptions, base: string, tsdbDir: string, workDir: 
     }
     return meta;
   }
-  if (existsSync(tsdbDir) && readdirSync(tsdbDir).length > 0) throw new UsageError(`${tsdbDir} already holds a TSDB: use --queries-only, or another --keep folder`);
+  if (existsSync(tsdbDir) && readdirSync(tsdbDir).length > 0)
+    throw new UsageError(`${tsdbDir} already holds a TSDB: use --queries-only, or another --keep folder`);
   const endMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   const startMs = endMs - o.days * DAY_MS;
   const org = buildOrganisation({ seed: o.seed, users: o.users });
@@ -113,7 +122,16 @@ async function prepare(o: BenchOptions, base: string, tsdbDir: string, workDir: 
   const backfilledBytes = dirBytes(tsdbDir);
   log(`TSDB: ${workload.series} raw series, ${workload.samples} raw samples, ${workload.recordedSamples} recorded samples, ${backfilledBytes} bytes`);
   const rulesBackfill = o.rules === "promtool" ? await backfillRules(server, startMs, endMs, o.parallel, log) : undefined;
-  const meta: Meta = { options: { users: o.users, days: o.days, seed: o.seed, ingest: o.ingest, blockHours: o.blockHours }, rules: o.rules, startMs, endMs, workload, rulesBackfill, backfilledBytes, settleMs };
+  const meta: Meta = {
+    options: { users: o.users, days: o.days, seed: o.seed, ingest: o.ingest, blockHours: o.blockHours },
+    rules: o.rules,
+    startMs,
+    endMs,
+    workload,
+    rulesBackfill,
+    backfilledBytes,
+    settleMs,
+  };
   if (o.headProbe) meta.head = await headProbe(meta, workDir);
   save(meta);
   return meta;
@@ -134,7 +152,7 @@ async function main(): Promise<void> {
   try {
     const meta = await prepare(o, base, tsdbDir, workDir);
     const opts = meta.options;
-    const version = (await runTool("prometheus", ["--version"], 30_000)).stdout.split("\n")[0] ?? "prometheus";
+    const version = (await runToolOk("prometheus", ["--version"], { timeoutMs: 30_000 })).stdout.split("\n")[0] ?? "prometheus";
     const org = buildOrganisation({ seed: opts.seed, users: opts.users });
     const person = org.people.find((p) => p.email)?.email ?? ".*";
     const vars = (q: BenchQuery): Record<string, string> => (q.singleUser ? { user: person } : {});
@@ -168,7 +186,13 @@ async function main(): Promise<void> {
       // What the rules cost Prometheus every minute, at the busiest time of the data.
       const busy = Math.min(meta.endMs, meta.workload.busiestHeadMs + 3_600_000);
       log(`timing each recording rule as Prometheus evaluates it (instant query at ${new Date(busy).toISOString()})`);
-      queries.push(...(await measureQueries(server.url, ruleQueries(), { endMs: busy, rangeMs: MINUTE_MS, stepMs: MINUTE_MS }, "eval", { reps: secondaryReps, budgetMs: QUERY_BUDGET_MS, vars })));
+      queries.push(
+        ...(await measureQueries(server.url, ruleQueries(), { endMs: busy, rangeMs: MINUTE_MS, stepMs: MINUTE_MS }, "eval", {
+          reps: secondaryReps,
+          budgetMs: QUERY_BUDGET_MS,
+          vars,
+        })),
+      );
       rss = await selfMetric(server.url, "process_resident_memory_bytes");
     } finally {
       await server.stop();
@@ -198,14 +222,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof UsageError) {
-    process.stderr.write(`bench: ${e.message}\n`);
-    process.exit(2);
-  }
-  if (e instanceof MissingToolError) {
-    process.stderr.write(`bench: ${e.message}\n`);
-    process.exit(1);
-  }
-  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
+  if (e instanceof UsageError) exitWithMessage("bench", e.message);
+  if (e instanceof MissingToolError) exitWithMessage("bench", e.message, 1);
+  exitWithMessage("bench", e instanceof Error ? (e.stack ?? e.message) : String(e), 1);
 });

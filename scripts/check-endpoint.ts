@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { bearerTokenFromEnv } from "../components/claude/managed-settings.js";
+import { exitWithMessage, UsageError } from "../lib/cli.js";
 import { formatResults, hasFailures, runChecks, type TlsFiles } from "../lib/otlp-check.js";
 import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, stringOutput, StackOutputsError } from "../lib/stack-outputs.js";
 
@@ -17,8 +18,6 @@ const USAGE = `Usage:
   --stack        read endpoints, token and certificate paths from the stack outputs (needs the Pulumi CLI)
   --token-file   file holding the ingest token; --token works too but leaves it in the shell history
                  (the environment variable OTLP_INGEST_TOKEN is read when neither is given)`;
-
-class UsageError extends Error {}
 
 function readPem(path: string | undefined, what: string): string | undefined {
   if (!path) return undefined;
@@ -85,7 +84,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const known = e instanceof UsageError || e instanceof StackOutputsError || typeof (e as { code?: unknown }).code === "string";
-    console.error(`check-endpoint: ${known ? (e as Error).message : (e as Error).stack ?? String(e)}`);
-    process.exit(2);
+    exitWithMessage("check-endpoint", known ? (e as Error).message : ((e as Error).stack ?? String(e)));
   },
 );

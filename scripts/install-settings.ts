@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     // Expected failures (bad input, file system errors) get their message only, not a stack trace.
     const known = e instanceof SettingsFileError || e instanceof StackOutputsError || typeof (e as { code?: unknown }).code === "string";
-    console.error(`install-settings: ${known ? (e as Error).message : (e as Error).stack ?? String(e)}`);
+    console.error(`install-settings: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}`);
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) console.error(`\n${USAGE}`);
     process.exit(1);
   },

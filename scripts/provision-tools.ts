@@ -16,16 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { prometheusModuleVersion } from "../components/images.js";
-import {
-  BUILDER_MANIFEST,
-  PROMETHEUS_BUILD_TAGS,
-  TOOL_VERSIONS,
-  manifestHash,
-  toolBinary,
-  toolBuildDir,
-  toolsDir,
-  type ToolName,
-} from "../lib/tools.js";
+import { BUILDER_MANIFEST, PROMETHEUS_BUILD_TAGS, TOOL_VERSIONS, manifestHash, toolBinary, toolBuildDir, toolsDir, type ToolName } from "../lib/tools.js";
 
 const MIN_GO = [1, 26] as const;
 const PROMETHEUS_MODULE = "github.com/prometheus/prometheus";
@@ -123,24 +114,42 @@ async function buildPrometheus(): Promise<void> {
   const moduleVersion = prometheusModuleVersion(version);
   const dir = toolBuildDir("prometheus");
   await buildInto(dir, async (scratch) => {
-    const dl = await mustRun(`go mod download ${PROMETHEUS_MODULE}@${moduleVersion}`, "go", ["mod", "download", "-json", `${PROMETHEUS_MODULE}@${moduleVersion}`], {
-      cwd: scratch,
-      env: GO_ENV,
-    });
+    const dl = await mustRun(
+      `go mod download ${PROMETHEUS_MODULE}@${moduleVersion}`,
+      "go",
+      ["mod", "download", "-json", `${PROMETHEUS_MODULE}@${moduleVersion}`],
+      {
+        cwd: scratch,
+        env: GO_ENV,
+      },
+    );
     const source = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
-    if (!source || !existsSync(path.join(source, "cmd", "prometheus"))) throw new ProvisionError(`the module ${PROMETHEUS_MODULE}@${moduleVersion} has no cmd/prometheus`);
+    if (!source || !existsSync(path.join(source, "cmd", "prometheus")))
+      throw new ProvisionError(`the module ${PROMETHEUS_MODULE}@${moduleVersion} has no cmd/prometheus`);
     // The version variables Prometheus' own release build sets, so `--version` names the release.
     const stamp = (k: string, v: string) => `-X github.com/prometheus/common/version.${k}=${v}`;
-    const ldflags = ["-s", "-w", stamp("Version", version), stamp("Branch", `module-${moduleVersion}`), stamp("Revision", "unknown"), stamp("BuildUser", "provision-tools")].join(" ");
+    const ldflags = [
+      "-s",
+      "-w",
+      stamp("Version", version),
+      stamp("Branch", `module-${moduleVersion}`),
+      stamp("Revision", "unknown"),
+      stamp("BuildUser", "provision-tools"),
+    ].join(" ");
     // Differences from the release build, neither of which the stack's configs touch: no
     // `builtinassets` (the module carries no compiled web UI, so the test binary serves the HTTP API
     // only), and `remove_all_sd` (only the static, file and HTTP service discoveries the rendered configs
     // can use; leaving out the cloud SDKs more than halves a cold build). A config that started to
     // use another discovery would fail promtool here, not pass unchecked.
-    await mustRun(`go build of Prometheus ${version}`, "go", ["build", "-trimpath", "-tags", PROMETHEUS_BUILD_TAGS, "-ldflags", ldflags, "-o", `${scratch}/`, "./cmd/prometheus", "./cmd/promtool"], {
-      cwd: source,
-      env: GO_ENV,
-    });
+    await mustRun(
+      `go build of Prometheus ${version}`,
+      "go",
+      ["build", "-trimpath", "-tags", PROMETHEUS_BUILD_TAGS, "-ldflags", ldflags, "-o", `${scratch}/`, "./cmd/prometheus", "./cmd/promtool"],
+      {
+        cwd: source,
+        env: GO_ENV,
+      },
+    );
     await checkReports("prometheus", path.join(scratch, "prometheus"), version);
     await checkReports("promtool", path.join(scratch, "promtool"), version);
   });
@@ -155,7 +164,9 @@ async function buildCollector(): Promise<void> {
   const version = TOOL_VERSIONS.otelcol;
   const manifest = parse(readFileSync(BUILDER_MANIFEST, "utf8")) as Manifest;
   if (manifest.dist?.version !== version) {
-    throw new ProvisionError(`${path.relative(process.cwd(), BUILDER_MANIFEST)} builds ${manifest.dist?.version} but the pinned collector image is ${version}: make them equal`);
+    throw new ProvisionError(
+      `${path.relative(process.cwd(), BUILDER_MANIFEST)} builds ${manifest.dist?.version} but the pinned collector image is ${version}: make them equal`,
+    );
   }
   const builderDir = path.join(toolsDir(), `ocb-${version}`);
   const builder = path.join(builderDir, "builder");

@@ -1,19 +1,19 @@
 // `npm run simulate -- --endpoint URL …`: sends synthetic Claude Code telemetry for many simulated
 // developers over OTLP, live over a duration or as one burst. Run with --help for the flags.
 import { readFileSync } from "node:fs";
-import { parseSimulateArgs, UsageError, USAGE, type SimulateCommand } from "../simulator/cli-args.js";
+import { exitWithMessage, helpHint, UsageError } from "../lib/cli.js";
+import { parseSimulateArgs, USAGE, type SimulateCommand } from "../simulator/cli-args.js";
 import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters, type EmitStats, type OtlpTarget } from "../simulator/index.js";
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`simulate: ${message}\n`);
-  process.exit(code);
+  return exitWithMessage("simulate", message, code);
 }
 
 function parse(): SimulateCommand {
   try {
     return parseSimulateArgs(process.argv.slice(2));
   } catch (e) {
-    if (e instanceof UsageError) fail(`${e.message}\nRun 'npm run simulate -- --help' for usage.`, 2);
+    if (e instanceof UsageError) fail(`${e.message}\n${helpHint("simulate")}`, 2);
     throw e;
   }
 }

@@ -14,6 +14,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseSettings } from "../components/settings.js";
+import { exitWithMessage, UsageError } from "../lib/cli.js";
+import { parseDuration, type DurationSyntax } from "../lib/duration.js";
 import { readStackSettings } from "../lib/stack-file.js";
 import { OUTPUT_KEYS, parseClientEnv, readStackOutputs, StackOutputsError } from "../lib/stack-outputs.js";
 import { exitCode, formatTable, maskSecrets, summary } from "../verify/report.js";
@@ -40,16 +42,16 @@ What is checked:
   --timeout <duration>      how long to wait for the marked data, e.g. 180s or 3m (default 3m)
   --skip-send               send nothing: health, ingest and panel checks only`;
 
-class UsageError extends Error {}
-
 /** Secrets known so far, masked in anything printed (including an unexpected error). */
 let secrets: readonly string[] = [];
 
-function durationMs(text: string): number {
-  const m = /^(\d+)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--timeout: not a duration: ${text} (e.g. 180s, 3m)`);
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
+/** --timeout: one number, in seconds unless it says ms or m. */
+const TIMEOUT_DURATION: DurationSyntax = { units: ["ms", "s", "m"], single: true, bareUnit: "s" };
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text.trim(), TIMEOUT_DURATION);
+  if (ms === undefined) throw new UsageError(`--timeout: not a duration: ${text} (e.g. 180s, 3m)`);
+  return ms;
 }
 
 /** Loki's published port from Pulumi.<stack>.yaml in the working folder; undefined (said) when unreadable. */
@@ -105,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const protocol = values.protocol;
   if (protocol !== undefined && protocol !== "grpc" && protocol !== "http/protobuf") throw new UsageError("--protocol must be grpc or http/protobuf");
-  const timeoutMs = durationMs(values.timeout);
+  const timeoutMs = parseTimeout(values.timeout);
   const tokenFromFile = values["token-file"] ? readFileSync(values["token-file"], "utf8").trim() || undefined : undefined;
 
   const flags: VerifyFlags = {
@@ -120,7 +122,8 @@ async function main(argv: string[]): Promise<number> {
     protocol,
     viaGrafana: values["via-grafana"],
   };
-  if (!flags.stack && !flags.grafanaUrl && !flags.prometheusUrl && !flags.otlpHttp && !flags.otlpGrpc) throw new UsageError(`give --stack or the URLs\n\n${USAGE}`);
+  if (!flags.stack && !flags.grafanaUrl && !flags.prometheusUrl && !flags.otlpHttp && !flags.otlpGrpc)
+    throw new UsageError(`give --stack or the URLs\n\n${USAGE}`);
 
   const facts = flags.stack ? await stackFacts(flags.stack, (s) => process.stderr.write(`verify: ${s}\n`)) : undefined;
   const targets = resolveTargets(flags, facts, process.env);
@@ -139,7 +142,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     const known = e instanceof UsageError || e instanceof StackOutputsError || (e as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION";
-    process.stderr.write(maskSecrets(`verify: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`, secrets));
-    process.exit(2);
+    exitWithMessage("verify", maskSecrets(known ? (e as Error).message : ((e as Error).stack ?? String(e)), secrets));
   },
 );

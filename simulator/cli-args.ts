@@ -1,10 +1,10 @@
 // Command-line flags of `npm run simulate`, parsed and checked without side effects so bad input
 // fails with a message that names the flag (and never echoes the token).
 import { parseArgs } from "node:util";
+import { UsageError } from "../lib/cli.js";
+import { parseDuration, type DurationSyntax } from "../lib/duration.js";
 import type { OtlpTarget, Protocol, Temporality } from "./exporters.js";
 import type { SimulationOptions } from "./model.js";
-
-export class UsageError extends Error {}
 
 export interface SimulateCommand {
   readonly help: boolean;
@@ -63,13 +63,14 @@ Progress goes to stderr. The exit code is 1 when any export failed, 2 for bad fl
 
 const NAME = /^[^\s,=]+$/; // a valid OTEL_RESOURCE_ATTRIBUTES value
 
-export function parseDuration(flag: string, text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (text === "" || parts.map((p) => p[0]).join("") !== text) {
-    throw new UsageError(`${flag} must be a duration such as 30s, 5m or 1h30m (got '${text}')`);
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0));
+/** --duration and the intervals: decimals allowed (1.5s), units up to hours. */
+const FLAG_DURATION: DurationSyntax = { units: ["ms", "s", "m", "h"], decimals: true };
+
+/** Whole milliseconds of a duration flag. */
+function durationFlag(flag: string, text: string): number {
+  const ms = parseDuration(text, FLAG_DURATION);
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 30s, 5m or 1h30m (got '${text}')`);
+  return Math.round(ms);
 }
 
 function positiveInt(flag: string, text: string | undefined, fallback: number, min = 1): number {
@@ -147,10 +148,10 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommand {
   }
   const protocol = oneOf("--protocol", values.protocol, ["http/protobuf", "grpc"] as const, "http/protobuf");
   const temporality: Temporality = oneOf("--temporality", values.temporality, ["cumulative", "delta"] as const, "cumulative");
-  const durationMs = values.duration === undefined ? 5 * 60_000 : parseDuration("--duration", values.duration);
+  const durationMs = values.duration === undefined ? 5 * 60_000 : durationFlag("--duration", values.duration);
   if (durationMs < 1000) throw new UsageError("--duration must be at least 1s");
-  const metricIntervalMs = values["export-interval"] === undefined ? 5000 : parseDuration("--export-interval", values["export-interval"]);
-  const logIntervalMs = values["logs-interval"] === undefined ? 1000 : parseDuration("--logs-interval", values["logs-interval"]);
+  const metricIntervalMs = values["export-interval"] === undefined ? 5000 : durationFlag("--export-interval", values["export-interval"]);
+  const logIntervalMs = values["logs-interval"] === undefined ? 1000 : durationFlag("--logs-interval", values["logs-interval"]);
   if (metricIntervalMs < 100 || logIntervalMs < 100) throw new UsageError("--export-interval and --logs-interval must be at least 100ms");
   if (values.token !== undefined && values["token-file"] !== undefined) throw new UsageError("use --token or --token-file, not both");
   if (values.token === "") throw new UsageError("--token must not be empty");

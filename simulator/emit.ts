@@ -57,7 +57,10 @@ class SessionPipeline {
     const version = session.installation.serviceVersion;
     const meter = this.meterProvider.getMeter(METER_NAME, version);
     this.counters = Object.fromEntries(
-      Object.entries(METRICS).map(([key, def]) => [key, meter.createCounter(def.name, { description: def.description, ...(def.unit ? { unit: def.unit } : {}) })]),
+      Object.entries(METRICS).map(([key, def]) => [
+        key,
+        meter.createCounter(def.name, { description: def.description, ...(def.unit ? { unit: def.unit } : {}) }),
+      ]),
     ) as Record<MetricKey, Counter>;
     this.logger = this.loggerProvider.getLogger(EVENT_LOGGER_NAME, version);
     this.records = sessionRecords(session, marker);

@@ -156,15 +156,25 @@ function buildInstallation(rng: Random, desktop: boolean): SimInstallation {
   return desktop ? base : { ...base, terminal: rng.pick(machine.terminals) };
 }
 
-function buildSession(rng: Random, person: SimPerson, opts: ResolvedOptions): Omit<SimSession, "index"> {
+/** What a caller of buildSession decides: when the session runs and how many prompts it holds. */
+export interface SessionShape {
+  /** Start and end (epoch ms); drawn after the installation, from the session's own random stream. */
+  span(rng: Random): { readonly startMs: number; readonly endMs: number };
+  /** Prompts in a session this long; drawn after its main model. */
+  promptCount(rng: Random, lengthMs: number): number;
+}
+
+/**
+ * One session of `person`: an installation of theirs, a main model, prompts spread over it, ids.
+ * The simulator and the load benchmark both build their sessions here, each with its own shape.
+ */
+export function buildSession(rng: Random, person: SimPerson, shape: SessionShape): Omit<SimSession, "index"> {
   const installation = person.installations.length > 1 && rng.chance(0.35) ? person.installations[1] : person.installations[0];
   if (!installation) throw new Error("a person without an installation");
-  const length = Math.round(opts.durationMs * rng.float(0.3, 0.95));
-  const startMs = opts.startTimeMs + Math.round(rng.float(0, opts.durationMs - length));
-  const endMs = startMs + length;
+  const { startMs, endMs } = shape.span(rng);
+  const length = endMs - startMs;
   const mainModel: ModelProfile = rng.weighted(MAIN_MODEL_WEIGHTS);
-  const promptCount = rng.int(1, 6);
-  const prompts = spreadPrompts(rng, startMs, length, promptCount, mainModel, installation.newer);
+  const prompts = spreadPrompts(rng, startMs, length, shape.promptCount(rng, length), mainModel, installation.newer);
   return {
     id: rng.uuid(),
     person,
@@ -176,6 +186,18 @@ function buildSession(rng: Random, person: SimPerson, opts: ResolvedOptions): Om
   };
 }
 
+/** The simulator's sessions: somewhere inside the simulated window, 30-95 % of it long, 1-6 prompts. */
+function windowShape(opts: ResolvedOptions): SessionShape {
+  return {
+    span: (rng) => {
+      const length = Math.round(opts.durationMs * rng.float(0.3, 0.95));
+      const startMs = opts.startTimeMs + Math.round(rng.float(0, opts.durationMs - length));
+      return { startMs, endMs: startMs + length };
+    },
+    promptCount: (rng) => rng.int(1, 6),
+  };
+}
+
 /** The whole simulated organisation and its sessions, from the options and seed alone. */
 export function buildModel(options: SimulationOptions = {}): SimulationModel {
   const opts = resolveOptions(options);
@@ -184,17 +206,18 @@ export function buildModel(options: SimulationOptions = {}): SimulationModel {
   const usedEmails = new Set<string>();
   const people = Array.from({ length: opts.users }, (_, i) => buildPerson(root.fork(`person:${i}`), i, opts, orgId, usedEmails));
 
+  const shape = windowShape(opts);
   const drafts: Omit<SimSession, "index">[] = [];
   if (opts.sessions !== undefined) {
     for (let k = 0; k < opts.sessions; k++) {
       const person = people[k % people.length] as SimPerson;
-      drafts.push(buildSession(root.fork(`session:${k}`), person, opts));
+      drafts.push(buildSession(root.fork(`session:${k}`), person, shape));
     }
   } else {
     for (const person of people) {
       const rng = root.fork(`person:${person.index}/sessions`);
       const count = rng.int(1, 3);
-      for (let j = 0; j < count; j++) drafts.push(buildSession(rng.fork(`session:${j}`), person, opts));
+      for (let j = 0; j < count; j++) drafts.push(buildSession(rng.fork(`session:${j}`), person, shape));
     }
   }
   const sessions = drafts
@@ -205,7 +228,7 @@ export function buildModel(options: SimulationOptions = {}): SimulationModel {
 }
 
 /** `count` prompts over a session: the first right after start, later ones spread over it, in order. */
-export function spreadPrompts(rng: Random, startMs: number, length: number, count: number, mainModel: ModelProfile, newer: boolean): SimPrompt[] {
+function spreadPrompts(rng: Random, startMs: number, length: number, count: number, mainModel: ModelProfile, newer: boolean): SimPrompt[] {
   const prompts: SimPrompt[] = [];
   for (let i = 0; i < count; i++) {
     const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / count) * length);

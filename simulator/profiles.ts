@@ -173,7 +173,41 @@ export const VERSIONS = [
   ["2.1.301", 45, true],
 ] as const;
 
-export const FIRST_NAMES = ["ada", "alan", "grace", "linus", "barbara", "ken", "margaret", "dennis", "radia", "guido", "frances", "john", "sophie", "edsger", "hedy", "tim"] as const;
-export const LAST_NAMES = ["lovelace", "turing", "hopper", "torvalds", "liskov", "thompson", "hamilton", "ritchie", "perlman", "rossum", "allen", "backus", "wilson", "dijkstra", "lamarr", "berners"] as const;
+export const FIRST_NAMES = [
+  "ada",
+  "alan",
+  "grace",
+  "linus",
+  "barbara",
+  "ken",
+  "margaret",
+  "dennis",
+  "radia",
+  "guido",
+  "frances",
+  "john",
+  "sophie",
+  "edsger",
+  "hedy",
+  "tim",
+] as const;
+export const LAST_NAMES = [
+  "lovelace",
+  "turing",
+  "hopper",
+  "torvalds",
+  "liskov",
+  "thompson",
+  "hamilton",
+  "ritchie",
+  "perlman",
+  "rossum",
+  "allen",
+  "backus",
+  "wilson",
+  "dijkstra",
+  "lamarr",
+  "berners",
+] as const;
 /** Reserved example domain: simulated addresses never reach a real mailbox. */
 export const EMAIL_DOMAIN = "example.com";

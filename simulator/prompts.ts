@@ -147,11 +147,19 @@ function toolUse(rng: Random, model: ModelProfile): Omit<SimToolUse, "atMs" | "e
   };
   if (EDIT_TOOLS.includes(toolName)) {
     const [added, removed] =
-      toolName === "Write" ? [rng.skewed(80, 0.8, 1, 800), 0] : toolName === "Edit" ? [rng.skewed(8, 1, 0, 200), rng.skewed(5, 1, 0, 150)] : [rng.int(1, 20), rng.int(0, 10)];
+      toolName === "Write"
+        ? [rng.skewed(80, 0.8, 1, 800), 0]
+        : toolName === "Edit"
+          ? [rng.skewed(8, 1, 0, 200), rng.skewed(5, 1, 0, 150)]
+          : [rng.int(1, 20), rng.int(0, 10)];
     return { ...base, edit: { language: rng.weighted(LANGUAGES), added, removed, model: model.id } };
   }
   if (toolName === "Bash" && success) {
-    const vcs = rng.weighted([["commit", 12], ["pull_request", 4], [undefined, 84]] as const);
+    const vcs = rng.weighted([
+      ["commit", 12],
+      ["pull_request", 4],
+      [undefined, 84],
+    ] as const);
     return vcs ? { ...base, vcs } : base;
   }
   if (toolName === MCP_TOOL_NAME) {
@@ -163,9 +171,7 @@ function toolUse(rng: Random, model: ModelProfile): Omit<SimToolUse, "atMs" | "e
 
 /** A prompt submitted at `atMs`, squeezed into `slotMs` (until the next prompt) if it would overrun. */
 export function buildPrompt(rng: Random, atMs: number, slotMs: number, main: ModelProfile, newer: boolean): SimPrompt {
-  const style = newer
-    ? { speed: main === MODELS.opus && rng.chance(0.1) ? "fast" : "normal", effort: rng.weighted(EFFORTS) }
-    : {};
+  const style = newer ? { speed: main === MODELS.opus && rng.chance(0.1) ? "fast" : "normal", effort: rng.weighted(EFFORTS) } : {};
   const [skill, plugin] = newer && rng.chance(0.12) ? rng.pick(SKILLS) : [undefined, undefined];
   const skillAttribution: Attribution = skill ? { skill, ...(plugin ? { plugin } : {}) } : {};
   const drafts: Draft[] = [];
@@ -203,7 +209,12 @@ export function buildPrompt(rng: Random, atMs: number, slotMs: number, main: Mod
         const agent = rng.pick(SUBAGENTS);
         const model = agent === "Explore" ? MODELS.haiku : main;
         for (let s = rng.int(1, 3); s > 0; s--) {
-          const tokens = { input: rng.skewed(200, 1, 1, 10_000), output: rng.skewed(350, 1, 1, 8_000), cacheRead: rng.skewed(8_000, 0.7, 0, 80_000), cacheCreation: rng.skewed(1_500, 0.9, 0, 30_000) };
+          const tokens = {
+            input: rng.skewed(200, 1, 1, 10_000),
+            output: rng.skewed(350, 1, 1, 8_000),
+            cacheRead: rng.skewed(8_000, 0.7, 0, 80_000),
+            cacheCreation: rng.skewed(1_500, 0.9, 0, 30_000),
+          };
           const sub = request(rng, model, "subagent", tokens, style, newer ? { agent, ...skillAttribution } : {});
           off += 20;
           drafts.push({ off, step: sub });

@@ -14,7 +14,8 @@ import { parseSettings } from "../components/settings.js";
 import { backfillRaw, blockDirs, windows } from "../bench/backfill.js";
 import { percentile, summarize } from "../bench/measure.js";
 import { escapeLabelValue, formatTimestamp, formatValue, openMetricsText, typeLine } from "../bench/openmetrics.js";
-import { parseBenchArgs, UsageError } from "../bench/options.js";
+import { parseBenchArgs } from "../bench/options.js";
+import { UsageError } from "../lib/cli.js";
 import { graphStepMs } from "../bench/queries.js";
 import { RecordedSeries, seriesIncreases, withUser } from "../bench/recorded.js";
 import { PromtoolIngest } from "../bench/promtool-ingest.js";
@@ -24,7 +25,8 @@ import { backfillPasses, recordingGroups, splitPass } from "../bench/rules.js";
 import { exportTimes, pipelineLabels, sessionSeries, type SessionSeries } from "../bench/series.js";
 import { buildModel, emitBurst, otlpExporters, resourceAttributes, sessionRecords } from "../simulator/index.js";
 import { backfillRules, INGEST_BLOCK_HOURS, selfMetric, startIngestServer, startQueryServer, waitForCompaction } from "../bench/server.js";
-import { runTool, startPrometheus } from "../bench/tools.js";
+import { startPrometheus } from "../bench/tools.js";
+import { runToolOk } from "../lib/tool-runner.js";
 import { buildOrganisation, DAY_MS, HOUR_MS, MINUTE_MS, personDaySessions, USAGE_PROFILE, type Organisation } from "../bench/workload.js";
 import { renderedCollectorConfig, startCollector } from "./support/collector.js";
 import { startStubBackend } from "./support/stub-backend.js";
@@ -69,7 +71,15 @@ describe("OpenMetrics text", () => {
   });
 
   it("announces each family once, counters as <family>_total, and ends with # EOF", () => {
-    const a: SessionSeries = { metric: "cost", name: METRICS.cost.prometheus, labels: [["job", "x"]], samples: [{ t: 60_000, v: 1 }, { t: 120_000, v: 2 }] };
+    const a: SessionSeries = {
+      metric: "cost",
+      name: METRICS.cost.prometheus,
+      labels: [["job", "x"]],
+      samples: [
+        { t: 60_000, v: 1 },
+        { t: 120_000, v: 2 },
+      ],
+    };
     const b = { name: "claude_code:cost_usd:increase1m", labels: [["team", "t"]] as [string, string][], samples: [{ t: 60_000, v: 0.5 }] };
     const c: SessionSeries = { ...a, labels: [["job", "y"]], samples: [{ t: 60_000, v: 3 }] };
     const text = openMetricsText([a, b, c]);
@@ -134,8 +144,12 @@ describe("series of a session", () => {
         const names = s.labels.map(([k]) => k);
         expect(new Set(names).size).toBe(names.length);
         const allowed = new Set(["job", "service_name", "otel_scope_name", "otel_scope_version", ...org, ...standard, ...metricKeys(s.metric)]);
-        expect(names.filter((n) => !allowed.has(n)), `${s.name}: ${names.join(",")}`).toEqual([]);
-        for (const required of ["job", "service_name", "otel_scope_name", "otel_scope_version", ...org, "session_id", "user_id"]) expect(names).toContain(required);
+        expect(
+          names.filter((n) => !allowed.has(n)),
+          `${s.name}: ${names.join(",")}`,
+        ).toEqual([]);
+        for (const required of ["job", "service_name", "otel_scope_name", "otel_scope_version", ...org, "session_id", "user_id"])
+          expect(names).toContain(required);
         const labels = new Map(s.labels);
         // job comes from service.name (no service.namespace); no instance (no service.instance.id).
         expect(labels.get("job")).toBe(session.installation.serviceName);
@@ -158,7 +172,11 @@ describe("series of a session", () => {
       const resource = resourceAttributes(session);
       const expected = new Set(
         sessionRecords(session).flatMap((r) =>
-          r.kind === "metric" ? [`${METRICS[r.metric].prometheus}${JSON.stringify(pipelineLabels(resource, r.attributes, LIFT, { name: METER_NAME, version: session.installation.serviceVersion }))}`] : [],
+          r.kind === "metric"
+            ? [
+                `${METRICS[r.metric].prometheus}${JSON.stringify(pipelineLabels(resource, r.attributes, LIFT, { name: METER_NAME, version: session.installation.serviceVersion }))}`,
+              ]
+            : [],
         ),
       );
       const got = sessionSeries(session, LIFT).map((x) => `${x.name}${JSON.stringify(x.labels)}`);
@@ -233,12 +251,33 @@ describe("recorded series", () => {
 
   it("sums sessions into the rule's labels with the person from the first identity label", () => {
     expect(withUser([["user_account_uuid", "u-1"]]).get("user")).toBe("u-1");
-    expect(withUser([["user_account_uuid", "u-1"], ["user_email", "a@x"]]).get("user")).toBe("a@x");
+    expect(
+      withUser([
+        ["user_account_uuid", "u-1"],
+        ["user_email", "a@x"],
+      ]).get("user"),
+    ).toBe("a@x");
     expect(withUser([["user_id", "install"]]).has("user")).toBe(false);
-    const base: [string, string][] = [["cost_center", "cc"], ["department", "d"], ["environment", "e"], ["model", "m"], ["service_name", "claude-code"], ["team", "t"], ["user_email", "a@x"]];
+    const base: [string, string][] = [
+      ["cost_center", "cc"],
+      ["department", "d"],
+      ["environment", "e"],
+      ["model", "m"],
+      ["service_name", "claude-code"],
+      ["team", "t"],
+      ["user_email", "a@x"],
+    ];
     const rec = new RecordedSeries(0, 10 * MINUTE_MS);
     rec.add({ metric: "cost", name: METRICS.cost.prometheus, labels: [...base, ["session_id", "s1"]], samples: [{ t: 30_000, v: 2 }] });
-    rec.add({ metric: "cost", name: METRICS.cost.prometheus, labels: [...base, ["session_id", "s2"]], samples: [{ t: 50_000, v: 0.5 }, { t: 110_000, v: 1.5 }] });
+    rec.add({
+      metric: "cost",
+      name: METRICS.cost.prometheus,
+      labels: [...base, ["session_id", "s2"]],
+      samples: [
+        { t: 50_000, v: 0.5 },
+        { t: 110_000, v: 1.5 },
+      ],
+    });
     const out = [...rec.series()].filter((s) => s.name === RECORDED_COUNTERS.cost.record);
     expect(out).toHaveLength(1);
     expect(new Map(out[0]?.labels).get("user")).toBe("a@x");
@@ -267,7 +306,16 @@ describe("remote-write encoding", () => {
     const labels = encodeLabels("m", [["a", "b"]]);
     expect([...labels]).toEqual([0x0a, 13, 0x0a, 8, ...Buffer.from("__name__"), 0x12, 1, 0x6d, 0x0a, 6, 0x0a, 1, 0x61, 0x12, 1, 0x62]);
     const req = new WriteRequestBuilder(8); // grows past its first buffer
-    req.add(labels, [{ t: 300, v: 1 }, { t: 2 ** 40, v: 0.5 }, { t: 5, v: 9 }], 0, 2);
+    req.add(
+      labels,
+      [
+        { t: 300, v: 1 },
+        { t: 2 ** 40, v: 0.5 },
+        { t: 5, v: 9 },
+      ],
+      0,
+      2,
+    );
     // Sample { value: 1.0 (fixed64), timestamp: 300 (varint 0xac 0x02) }, then 2^40 ms (6-byte varint).
     const s1 = [0x12, 12, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xac, 0x02];
     const s2 = [0x12, 16, 0x09, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f, 0x10, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
@@ -291,14 +339,23 @@ describe("remote-write encoding", () => {
 describe("command line and query windows", () => {
   it("parses flags with defaults and names the bad one", () => {
     expect(parseBenchArgs([])).toMatchObject({ users: 1000, days: 7, seed: 42, rules: "direct", blockHours: 18, queriesOnly: false, json: false });
-    expect(parseBenchArgs(["--users", "10", "--days", "30", "--rules", "promtool", "--json"])).toMatchObject({ users: 10, days: 30, rules: "promtool", json: true });
+    expect(parseBenchArgs(["--users", "10", "--days", "30", "--rules", "promtool", "--json"])).toMatchObject({
+      users: 10,
+      days: 30,
+      rules: "promtool",
+      json: true,
+    });
     expect(() => parseBenchArgs(["--users", "0"])).toThrow(UsageError);
     expect(parseBenchArgs([]).ingest).toBe("remote-write");
     expect(parseBenchArgs(["--ingest", "promtool", "--block-hours", "6"])).toMatchObject({ ingest: "promtool", blockHours: 6 });
     expect(() => parseBenchArgs(["--ingest", "promtool", "--block-hours", "24"])).toThrow(/block-hours must be/);
     expect(() => parseBenchArgs(["--block-hours", "6"])).toThrow(/--ingest promtool only/);
     expect(() => parseBenchArgs(["--ingest", "vmagent"])).toThrow(/--ingest/);
-    expect([parseBenchArgs(["--users", "1000"]).blockHours, parseBenchArgs(["--users", "3000"]).blockHours, parseBenchArgs(["--users", "10000"]).blockHours]).toEqual([18, 6, 2]);
+    expect([
+      parseBenchArgs(["--users", "1000"]).blockHours,
+      parseBenchArgs(["--users", "3000"]).blockHours,
+      parseBenchArgs(["--users", "10000"]).blockHours,
+    ]).toEqual([18, 6, 2]);
     expect(() => parseBenchArgs(["--queries-only"])).toThrow(/--keep/);
     expect(() => parseBenchArgs(["--rules", "maybe"])).toThrow(/--rules/);
   });
@@ -336,13 +393,18 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
   const defaultReceiver = async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "prometheus.yml"), "global: {}\n");
-    const server = await startPrometheus([`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"], 120_000);
+    const server = await startPrometheus(
+      [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, "--web.enable-remote-write-receiver"],
+      120_000,
+    );
     return { dir, server };
   };
   /** Every sample of the range, per series, from a query server on the TSDB. */
   const everySample = async (url: string) => {
     const params = new URLSearchParams({ query: '{__name__=~"claude_code[_:].+"}[2d]', time: String(endMs / 1000 + 60) });
-    const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+    const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as {
+      data: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    };
     return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), r.values.map(([t, v]) => `${t}=${v}`).join(" ")]));
   };
 
@@ -351,7 +413,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     expect(stats.sessions).toBeGreaterThan(3);
     expect(stats.blocks).toBeGreaterThan(0);
     mkdirSync(path.join(tsdbDir, "wal")); // dump opens the TSDB as Prometheus would, WAL included
-    const dump = await runTool("promtool", ["tsdb", "dump", tsdbDir], 120_000, 512 << 20);
+    const dump = await runToolOk("promtool", ["tsdb", "dump", tsdbDir], { timeoutMs: 120_000, maxStdout: 512 << 20 });
     const lines = dump.stdout.split("\n").filter((l) => l.startsWith("{"));
     expect(lines.length).toBe(stats.samples + stats.recordedSamples);
     const tokenLine = lines.find((l) => l.includes(`__name__="${METRICS.tokens.prometheus}"`));
@@ -363,9 +425,15 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const { server } = await defaultReceiver();
     try {
       const now = Math.floor(Date.now() / 1000) * 1000;
-      const labels = encodeLabels(METRICS.cost.prometheus, [["session_id", "s-1"], ["team", "t"]]);
+      const labels = encodeLabels(METRICS.cost.prometheus, [
+        ["session_id", "s-1"],
+        ["team", "t"],
+      ]);
       const req = new WriteRequestBuilder();
-      req.add(labels, [{ t: now - 60_000, v: 0.5 }, { t: now, v: 1.25 }]);
+      req.add(labels, [
+        { t: now - 60_000, v: 0.5 },
+        { t: now, v: 1.25 },
+      ]);
       await remoteWrite(server.url, req.finish());
       const body = (await (await fetch(`${server.url}/api/v1/query?query=${METRICS.cost.prometheus}&time=${now / 1000}`)).json()) as {
         data: { result: { metric: Record<string, string>; value: [number, string] }[] };
@@ -391,7 +459,11 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
       await ingestServer.stop();
     }
     expect(stats.method).toBe("remote-write");
-    expect([stats.samples, stats.recordedSamples, stats.series]).toEqual([viaPromtool.stats.samples, viaPromtool.stats.recordedSamples, viaPromtool.stats.series]);
+    expect([stats.samples, stats.recordedSamples, stats.series]).toEqual([
+      viaPromtool.stats.samples,
+      viaPromtool.stats.recordedSamples,
+      viaPromtool.stats.series,
+    ]);
     expect(stats.units).toBeGreaterThan(3);
     const a = await startQueryServer(opts);
     const b = await startQueryServer({ tsdbDir: viaPromtool.tsdbDir, workDir: viaPromtool.workDir, days: 2 });
@@ -435,7 +507,9 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
       await Promise.all([waitForCompaction(a.url, 120_000, true), waitForCompaction(b.url, 120_000, true)]);
       const query = async (url: string, expr: string) => {
         const params = new URLSearchParams({ query: expr, time: String(endMs / 1000 + 3600) });
-        const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
         return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), Number(r.value[1])]));
       };
       const compare = async (expr: string, exact: boolean) => {
@@ -505,6 +579,8 @@ describe("npm run bench without the built tools", () => {
     rmSync(empty, { recursive: true, force: true });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^bench: prometheus \S+, promtool \S+ not built in \S+: run `npm run tools` \(needs Go 1\.26 or newer\)$/)]);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^bench: prometheus \S+, promtool \S+ not built in \S+: run `npm run tools` \(needs Go 1\.26 or newer\)$/),
+    ]);
   });
 });

@@ -28,7 +28,12 @@ function httpHandler(seen: Seen[], token: string | undefined) {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      seen.push({ path: req.url ?? "", contentType: req.headers["content-type"] ?? "", auth: req.headers.authorization, bodyLength: Buffer.concat(chunks).length });
+      seen.push({
+        path: req.url ?? "",
+        contentType: req.headers["content-type"] ?? "",
+        auth: req.headers.authorization,
+        bodyLength: Buffer.concat(chunks).length,
+      });
       if (req.method !== "POST" || !Object.values(HTTP_PATHS).includes(req.url as never)) return res.writeHead(404).end();
       if (req.headers["content-type"] !== "application/x-protobuf") return res.writeHead(415).end();
       if (token !== undefined && req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end();
@@ -190,10 +195,33 @@ describe("check-endpoint over TLS with client certificates (stand-in OTLP server
     await writeFile(join(certDir, "client.ext"), "extendedKeyUsage=clientAuth\n");
     for (const who of ["server", "client"]) {
       run("req", ...ec, "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who}`);
-      run("x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.pem`, "-days", "1", "-extfile", `${who}.ext`);
+      run(
+        "x509",
+        "-req",
+        "-in",
+        `${who}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${who}.pem`,
+        "-days",
+        "1",
+        "-extfile",
+        `${who}.ext`,
+      );
     }
     const read = (f: string) => readFile(join(certDir, f), "utf8");
-    files = { ca: await read("ca.pem"), cert: await read("client.pem"), key: await read("client.key"), caPath: join(certDir, "ca.pem"), certPath: join(certDir, "client.pem"), keyPath: join(certDir, "client.key") };
+    files = {
+      ca: await read("ca.pem"),
+      cert: await read("client.pem"),
+      key: await read("client.key"),
+      caPath: join(certDir, "ca.pem"),
+      certPath: join(certDir, "client.pem"),
+      keyPath: join(certDir, "client.key"),
+    };
   });
   afterAll(async () => {
     if (certDir) await rm(certDir, { recursive: true, force: true });
@@ -204,7 +232,11 @@ describe("check-endpoint over TLS with client certificates (stand-in OTLP server
       if (process.env.CI === "true") throw new Error("openssl is needed for the TLS test in CI");
       ctx.skip("openssl is not installed");
     }
-    const ep = await start(TOKEN, { key: await readFile(join(certDir, "server.key"), "utf8"), cert: await readFile(join(certDir, "server.pem"), "utf8"), ca: files.ca! });
+    const ep = await start(TOKEN, {
+      key: await readFile(join(certDir, "server.key"), "utf8"),
+      cert: await readFile(join(certDir, "server.pem"), "utf8"),
+      ca: files.ca!,
+    });
     const results = await runChecks({ httpEndpoint: ep.http, grpcEndpoint: ep.grpc, token: TOKEN, tls: { ca: files.ca, cert: files.cert, key: files.key } });
     expect(results.filter((r) => r.verdict !== "PASS")).toEqual([]);
     expect(results.find((r) => r.check === "HTTP connect")?.detail).toMatch(/TLS handshake ok/);
@@ -225,9 +257,14 @@ const ROOT = resolve(import.meta.dirname, "..");
 
 function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(join(ROOT, "node_modules", ".bin", "tsx"), [join(ROOT, "scripts", "check-endpoint.ts"), ...args], { env: { ...process.env, ...extraEnv }, cwd: ROOT }, (error, stdout, stderr) => {
-      res({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      join(ROOT, "node_modules", ".bin", "tsx"),
+      [join(ROOT, "scripts", "check-endpoint.ts"), ...args],
+      { env: { ...process.env, ...extraEnv }, cwd: ROOT },
+      (error, stdout, stderr) => {
+        res({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -245,7 +282,15 @@ describe("check-endpoint command", () => {
       expect(ok.stdout + ok.stderr).not.toContain(TOKEN);
 
       // The same through the stack outputs, read with a stand-in pulumi CLI.
-      const env = { CLAUDE_CODE_ENABLE_TELEMETRY: "1", OTEL_METRICS_EXPORTER: "otlp", OTEL_LOGS_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc", OTEL_EXPORTER_OTLP_ENDPOINT: ep.grpc, OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative", OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${TOKEN}` };
+      const env = {
+        CLAUDE_CODE_ENABLE_TELEMETRY: "1",
+        OTEL_METRICS_EXPORTER: "otlp",
+        OTEL_LOGS_EXPORTER: "otlp",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+        OTEL_EXPORTER_OTLP_ENDPOINT: ep.grpc,
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+        OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${TOKEN}`,
+      };
       await writeFile(join(dir, "pulumi"), `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify({ clientEnv: env, otlpHttpEndpoint: ep.http })}\nEOF\n`, { mode: 0o755 });
       const viaStack = await cli(["--stack", "local"], { PATH: `${dir}:${process.env.PATH}` });
       expect(viaStack.code).toBe(0);

@@ -21,7 +21,10 @@ const VARIANTS: Array<[string, Record<string, unknown>]> = [
   ["local with the debug exporter", { target: "docker", collector: { debugExporter: true } }],
   ["local with custom label attributes", { target: "docker", collector: { labelAttributes: ["team", "org.unit"] } }],
   ["local with remote write", { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", bearerToken: "t" } } }],
-  ["local published on the network (token on both receivers)", { target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } }],
+  [
+    "local published on the network (token on both receivers)",
+    { target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } },
+  ],
   ["enterprise (token on both receivers)", { target: "kubernetes", kubernetes: k8s }],
   ["enterprise during a token rotation (two tokens)", { target: "kubernetes", kubernetes: { ...k8s, ingestTokenGeneration: 2, acceptPreviousToken: true } }],
   ["identities hashed", { target: "docker", privacy: { identity: "hash" } }],
@@ -36,7 +39,10 @@ const TOKEN_ENV = { [INGEST_TOKEN_ENV]: "token-current", [PREVIOUS_INGEST_TOKEN_
  * Feature gates at which the pinned release removes what it deprecates: a config that still
  * validates with them on is ready for the releases that turn them on by default.
  */
-const REMOVAL_GATES = ["+exporter.prometheusremotewrite.DisableResourceToTelemetryConversion", "+exporter.prometheusremotewritexporter.removeTopLevelHTTPSettings"];
+const REMOVAL_GATES = [
+  "+exporter.prometheusremotewrite.DisableResourceToTelemetryConversion",
+  "+exporter.prometheusremotewritexporter.removeTopLevelHTTPSettings",
+];
 
 function rendered(raw: Record<string, unknown>): string {
   const spec = placeholderSpecs(parseSettings(raw, "t")).collector;
@@ -161,7 +167,11 @@ describe("rendered collector config: project rules", () => {
     // Every pipeline that writes to Prometheus or Loki reads from a connector, never straight from OTLP.
     for (const [name, p] of Object.entries(pipelines)) {
       const stores = p.exporters.filter((e) => e === "prometheus_remote_write" || e.startsWith("otlp_http"));
-      if (stores.length > 0) expect(p.receivers.every((r) => r !== "otlp"), name).toBe(true);
+      if (stores.length > 0)
+        expect(
+          p.receivers.every((r) => r !== "otlp"),
+          name,
+        ).toBe(true);
     }
     expect(pipelines["metrics/store"]?.processors[0]).toBe("transform/bound_labels");
     expect(pipelines["logs/store"]?.processors[0]).toBe("transform/scrub_content");
@@ -178,7 +188,8 @@ describe("rendered collector config: project rules", () => {
     const version = imageVersion(IMAGES.collector);
     expect(manifest.dist.version).toBe(version);
     for (const kind of KINDS) {
-      for (const { gomod } of (manifest[kind] as { gomod: string }[] | undefined) ?? []) expect(gomod, gomod).toMatch(new RegExp(` v0\\.${version.split(".")[1]}\\.\\d+$`));
+      for (const { gomod } of (manifest[kind] as { gomod: string }[] | undefined) ?? [])
+        expect(gomod, gomod).toMatch(new RegExp(` v0\\.${version.split(".")[1]}\\.\\d+$`));
     }
   });
 

@@ -54,7 +54,9 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
   beforeAll(async () => {
     prometheus = await startPrometheus({ configYaml: "global:\n  scrape_interval: 15s\n" });
     loki = await startLokiDouble();
-    collector = await startCollector({ config: renderedCollectorConfig(parseSettings({ target: "docker" }, "pipeline"), { prometheus: prometheus.url, loki: loki.url }) });
+    collector = await startCollector({
+      config: renderedCollectorConfig(parseSettings({ target: "docker" }, "pipeline"), { prometheus: prometheus.url, loki: loki.url }),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -97,11 +99,22 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
 
     const names = (await metricNames(prometheus.url)).filter((n) => n.startsWith("claude_code"));
     expect(names.sort()).toEqual(EXPECTED_NAMES);
-    expect(Object.values(METRICS).map((m) => m.prometheus).sort()).toEqual(EXPECTED_NAMES);
+    expect(
+      Object.values(METRICS)
+        .map((m) => m.prometheus)
+        .sort(),
+    ).toEqual(EXPECTED_NAMES);
 
     const costSeries = await q(`claude_code_cost_usage_USD_total{team="${team}"}`);
     const labelsOf = (session: string) => costSeries.find((s) => s.metric.session_id === session)?.metric;
-    const common = { __name__: "claude_code_cost_usage_USD_total", team, job: "claude-code", service_name: "claude-code", otel_scope_name: METER_NAME, otel_scope_version: CLIENT_VERSION };
+    const common = {
+      __name__: "claude_code_cost_usage_USD_total",
+      team,
+      job: "claude-code",
+      service_name: "claude-code",
+      otel_scope_name: METER_NAME,
+      otel_scope_version: CLIENT_VERSION,
+    };
     expect(labelsOf(`${team}-a`)).toEqual({ ...common, session_id: `${team}-a`, model: "claude-sonnet" });
     expect(labelsOf(`${team}-b`)).toEqual({ ...common, session_id: `${team}-b`, model: "claude-opus" });
     const valueOf = (series: typeof costSeries, session: string, extra: Record<string, string> = {}) =>
@@ -114,44 +127,60 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
     expect(valueOf(tokenSeries, `${team}-a`, { type: "output" })).toBe(40);
     for (const m of others) {
       const series = await q(`${m.prometheus}{team="${team}"}`);
-      expect(series.map((s) => Number(s.value?.[1])), m.prometheus).toEqual([1]);
-      expect(Object.keys(series[0]?.metric ?? {}).sort(), m.prometheus).toEqual(["__name__", "job", "otel_scope_name", "otel_scope_version", "service_name", "session_id", "team"]);
+      expect(
+        series.map((s) => Number(s.value?.[1])),
+        m.prometheus,
+      ).toEqual([1]);
+      expect(Object.keys(series[0]?.metric ?? {}).sort(), m.prometheus).toEqual([
+        "__name__",
+        "job",
+        "otel_scope_name",
+        "otel_scope_version",
+        "service_name",
+        "session_id",
+        "team",
+      ]);
     }
   });
 
-  it.concurrent.for(["grpc", "http/protobuf"] as const)("the simulator's delta clients over %s: the stored series add up to what it sent", async (protocol, { expect }) => {
-    const marker = `delta-${protocol.replace(/\W/g, "")}`;
-    const model = buildModel({ seed: 17, users: 4, sessions: 6, startTimeMs: Date.now() + 500, durationMs: 8000, marker });
-    const sent = expectedTotals(model);
-    const endpoint = protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint;
-    // Live, so every session exports several deltas that only add up in the collector.
-    const stats = await emitLive(model, otlpExporters({ endpoint, protocol, temporality: "delta" }), { metricIntervalMs: 1000, logIntervalMs: 1000 });
-    expect(stats.exportErrors, stats.lastError).toBe(0);
-    expect(stats.metricExports).toBeGreaterThan(model.sessions.length);
-    const total = async (metric: string) => Number((await queryPrometheus(prometheus.url, `sum(${metric}{simulation_run="${marker}"})`))[0]?.value?.[1]);
-    await waitFor(async () => Math.abs((await total(METRICS.cost.prometheus)) - sent.costUsd) < 1e-9, 30_000);
-    expect(await total(METRICS.cost.prometheus)).toBeCloseTo(sent.costUsd, 9);
-    expect(await total(METRICS.session.prometheus)).toBe(sent.sessions);
-    expect(await total(METRICS.tokens.prometheus)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
-  });
+  it.concurrent.for(["grpc", "http/protobuf"] as const)(
+    "the simulator's delta clients over %s: the stored series add up to what it sent",
+    async (protocol, { expect }) => {
+      const marker = `delta-${protocol.replace(/\W/g, "")}`;
+      const model = buildModel({ seed: 17, users: 4, sessions: 6, startTimeMs: Date.now() + 500, durationMs: 8000, marker });
+      const sent = expectedTotals(model);
+      const endpoint = protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint;
+      // Live, so every session exports several deltas that only add up in the collector.
+      const stats = await emitLive(model, otlpExporters({ endpoint, protocol, temporality: "delta" }), { metricIntervalMs: 1000, logIntervalMs: 1000 });
+      expect(stats.exportErrors, stats.lastError).toBe(0);
+      expect(stats.metricExports).toBeGreaterThan(model.sessions.length);
+      const total = async (metric: string) => Number((await queryPrometheus(prometheus.url, `sum(${metric}{simulation_run="${marker}"})`))[0]?.value?.[1]);
+      await waitFor(async () => Math.abs((await total(METRICS.cost.prometheus)) - sent.costUsd) < 1e-9, 30_000);
+      expect(await total(METRICS.cost.prometheus)).toBeCloseTo(sent.costUsd, 9);
+      expect(await total(METRICS.session.prometheus)).toBe(sent.sessions);
+      expect(await total(METRICS.tokens.prometheus)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
+    },
+  );
 
   describe("events", () => {
     it("reach the Loki double's OTLP endpoint with their attributes, over both protocols", async () => {
       const protocols = ["http/protobuf", "grpc"] as const;
-      await Promise.all(protocols.map(async (protocol) => {
-        const marker = `events-${protocol.replace(/\W/g, "")}`;
-        const model = buildModel({ seed: 11, users: 2, sessions: 3, durationMs: 60_000, marker });
-        const endpoint = protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint;
-        const stats = await emitBurst(model, otlpExporters({ endpoint, protocol, temporality: "cumulative" }));
-        expect(stats.exportErrors, stats.lastError).toBe(0);
-        const mine = () => loki.entries().filter((e) => e.structuredMetadata.simulation_run === marker);
-        await waitFor(() => mine().length >= stats.events, 30_000);
-        expect(mine()).toHaveLength(stats.events);
-        const request = mine().find((e) => e.structuredMetadata.event_name === "api_request");
-        expect(request?.line).toBe("claude_code.api_request");
-        expect(Number(request?.structuredMetadata.cost_usd)).toBeGreaterThan(0);
-        expect(request?.stream.service_name).toMatch(/^claude-code(-desktop)?$/);
-      }));
+      await Promise.all(
+        protocols.map(async (protocol) => {
+          const marker = `events-${protocol.replace(/\W/g, "")}`;
+          const model = buildModel({ seed: 11, users: 2, sessions: 3, durationMs: 60_000, marker });
+          const endpoint = protocol === "grpc" ? collector.grpcEndpoint : collector.httpEndpoint;
+          const stats = await emitBurst(model, otlpExporters({ endpoint, protocol, temporality: "cumulative" }));
+          expect(stats.exportErrors, stats.lastError).toBe(0);
+          const mine = () => loki.entries().filter((e) => e.structuredMetadata.simulation_run === marker);
+          await waitFor(() => mine().length >= stats.events, 30_000);
+          expect(mine()).toHaveLength(stats.events);
+          const request = mine().find((e) => e.structuredMetadata.event_name === "api_request");
+          expect(request?.line).toBe("claude_code.api_request");
+          expect(Number(request?.structuredMetadata.cost_usd)).toBeGreaterThan(0);
+          expect(request?.stream.service_name).toMatch(/^claude-code(-desktop)?$/);
+        }),
+      );
     });
   });
 });

@@ -22,7 +22,10 @@ import { describeWithTools, waitFor } from "./support/tools.js";
 
 const LOCAL = parseSettings({ target: "docker" }, "collector-run");
 const k8s = { otlpHost: "otel.example.test", clusterIssuer: "test" };
-const LOCAL_NETWORK = parseSettings({ target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } }, "collector-run");
+const LOCAL_NETWORK = parseSettings(
+  { target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } },
+  "collector-run",
+);
 const ROTATING = parseSettings({ target: "kubernetes", kubernetes: { ...k8s, ingestTokenGeneration: 2, acceptPreviousToken: true } }, "collector-run");
 const TOKENS = { current: "current-token-5b1f0e", previous: "previous-token-9c2d7a", wrong: "wrong-token-000000" };
 
@@ -48,10 +51,18 @@ const grpcStatus = (collector: RunningCollector, path: string, token?: string) =
     const client = new grpc.Client(collector.grpcEndpoint.replace(/^http:\/\//, ""), grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
     if (token) md.set("authorization", `Bearer ${token}`);
-    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, { deadline: Date.now() + 5000 }, (err) => {
-      client.close();
-      resolve(err ? (err.code ?? -1) : 0);
-    });
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.alloc(0),
+      md,
+      { deadline: Date.now() + 5000 },
+      (err) => {
+        client.close();
+        resolve(err ? (err.code ?? -1) : 0);
+      },
+    );
   });
 
 const OTLP_GRPC_PATHS = ["/opentelemetry.proto.collector.metrics.v1.MetricsService/Export", "/opentelemetry.proto.collector.logs.v1.LogsService/Export"];
@@ -100,7 +111,10 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
 
   it("never accepts a request when the token variables are empty: one token refuses to start, two refuse every request", async () => {
     const ENTERPRISE = parseSettings({ target: "kubernetes", kubernetes: k8s }, "collector-run");
-    const single = await startCollector({ config: renderedCollectorConfig(ENTERPRISE, { prometheus: stub.url, loki: stub.url }), env: { [INGEST_TOKEN_ENV]: "" } }).then(
+    const single = await startCollector({
+      config: renderedCollectorConfig(ENTERPRISE, { prometheus: stub.url, loki: stub.url }),
+      env: { [INGEST_TOKEN_ENV]: "" },
+    }).then(
       async (c) => {
         await c.stop();
         return "started";
@@ -111,7 +125,10 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
     expect(single).toMatch(/bearertokenauth: no bearer token provided/);
 
     // The list form validates with empty entries; it fails closed.
-    const rotating = await startCollector({ config: renderedCollectorConfig(ROTATING, { prometheus: stub.url, loki: stub.url }), env: { [INGEST_TOKEN_ENV]: "", [PREVIOUS_INGEST_TOKEN_ENV]: "" } });
+    const rotating = await startCollector({
+      config: renderedCollectorConfig(ROTATING, { prometheus: stub.url, loki: stub.url }),
+      env: { [INGEST_TOKEN_ENV]: "", [PREVIOUS_INGEST_TOKEN_ENV]: "" },
+    });
     try {
       for (const authorization of [undefined, "Bearer ", "Bearer", ""]) {
         const res = await fetch(`${rotating.httpEndpoint}/v1/metrics`, {
@@ -130,7 +147,10 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
     let collector: RunningCollector;
     const token = "local-network-token-7e3a9c";
     beforeAll(async () => {
-      collector = await startCollector({ config: renderedCollectorConfig(LOCAL_NETWORK, { prometheus: stub.url, loki: stub.url }), env: { [INGEST_TOKEN_ENV]: token } });
+      collector = await startCollector({
+        config: renderedCollectorConfig(LOCAL_NETWORK, { prometheus: stub.url, loki: stub.url }),
+        env: { [INGEST_TOKEN_ENV]: token },
+      });
     });
     afterAll(async () => {
       await collector?.stop();
@@ -163,10 +183,7 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
       await collector?.stop();
     });
 
-    it.each([
-      ["/v1/metrics"],
-      ["/v1/logs"],
-    ])("HTTP %s: no token and a wrong token get 401, the current and the previous token 200", async (path) => {
+    it.each([["/v1/metrics"], ["/v1/logs"]])("HTTP %s: no token and a wrong token get 401, the current and the previous token 200", async (path) => {
       expect(await httpStatus(collector, path)).toBe(401);
       expect(await httpStatus(collector, path, TOKENS.wrong)).toBe(401);
       expect(await httpStatus(collector, path, TOKENS.current)).toBe(200);
@@ -215,14 +232,25 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
         },
       });
       const backend = await startStubBackend("accept");
-      const collector = await startCollector({ config: renderedCollectorConfig(LOCAL, { prometheus: backend.url, loki: backend.url }), overrides: [oneBatchQueue] });
+      const collector = await startCollector({
+        config: renderedCollectorConfig(LOCAL, { prometheus: backend.url, loki: backend.url }),
+        overrides: [oneBatchQueue],
+      });
       try {
         const has = (names: string[]) => async () => {
           const m = await collectorMetrics(collector);
           return names.every((n) => (m.get(n) ?? 0) > 0) ? m : undefined;
         };
         await sendSomething(collector);
-        await waitFor(has([COLLECTOR_METRICS.acceptedMetricPoints, COLLECTOR_METRICS.acceptedLogRecords, COLLECTOR_METRICS.sentMetricPoints, COLLECTOR_METRICS.sentLogRecords]), 20_000);
+        await waitFor(
+          has([
+            COLLECTOR_METRICS.acceptedMetricPoints,
+            COLLECTOR_METRICS.acceptedLogRecords,
+            COLLECTOR_METRICS.sentMetricPoints,
+            COLLECTOR_METRICS.sentLogRecords,
+          ]),
+          20_000,
+        );
 
         backend.setMode("reject");
         await sendSomething(collector);

@@ -46,7 +46,10 @@ describeWithTools(["promtool"], "dashboard PromQL with promtool", () => {
 
   it("a query with a leftover variable fails the check (the check can fail)", async () => {
     const file = path.join(dir, "leftover.yml");
-    writeFileSync(file, stringify({ groups: [{ name: "g", rules: [{ record: "dashboard:leftover", expr: 'sum(sum_over_time(x{team=~"$team"}[$__range]))' }] }] }));
+    writeFileSync(
+      file,
+      stringify({ groups: [{ name: "g", rules: [{ record: "dashboard:leftover", expr: 'sum(sum_over_time(x{team=~"$team"}[$__range]))' }] }] }),
+    );
     const res = await checkRules(file);
     expect(res.code).not.toBe(0);
   });

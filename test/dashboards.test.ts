@@ -17,9 +17,7 @@ describe("dashboard files", () => {
   const files = dashboardFiles();
 
   it("has one file per dashboard, named after its stable UID, with the overview as home", () => {
-    expect(Object.keys(files).sort()).toEqual(
-      ["adoption", "cost", "developer", "overview", "pipeline", "quality"].map((n) => `claude-code-${n}.json`).sort(),
-    );
+    expect(Object.keys(files).sort()).toEqual(["adoption", "cost", "developer", "overview", "pipeline", "quality"].map((n) => `claude-code-${n}.json`).sort());
     for (const [name, json] of Object.entries(files)) {
       const d = JSON.parse(json) as { uid: string; title: string; tags: string[] };
       expect(name).toBe(`${d.uid}.json`);

@@ -69,7 +69,13 @@ interface ContainerJson {
   Image: string;
   Config: { User: string; Image: string; Labels: Record<string, string> };
   State: { Running: boolean; Health?: { Status: string } };
-  HostConfig: { PortBindings: Record<string, { HostIp: string; HostPort: string }[]>; CapDrop: string[]; SecurityOpt: string[]; Memory: number; RestartPolicy: { Name: string } };
+  HostConfig: {
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
+    CapDrop: string[];
+    SecurityOpt: string[];
+    Memory: number;
+    RestartPolicy: { Name: string };
+  };
 }
 const inspect = (e: Env, service: string) => e.engine.api<ContainerJson>("GET", `/containers/${PREFIX}-${service}/json`);
 
@@ -78,12 +84,15 @@ async function stat(e: Env, service: string, file: string): Promise<{ mode: numb
   const { socket } = e.engine;
   const http = await import("node:http");
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, method: "HEAD", path: `/v1.41/containers/${PREFIX}-${service}/archive?path=${encodeURIComponent(file)}` }, (res) => {
-      res.resume();
-      const header = res.headers["x-docker-container-path-stat"];
-      if (res.statusCode !== 200 || typeof header !== "string") return reject(new Error(`stat ${file}: HTTP ${res.statusCode}`));
-      resolve(JSON.parse(Buffer.from(header, "base64").toString("utf8")) as { mode: number });
-    });
+    const req = http.request(
+      { socketPath: socket, method: "HEAD", path: `/v1.41/containers/${PREFIX}-${service}/archive?path=${encodeURIComponent(file)}` },
+      (res) => {
+        res.resume();
+        const header = res.headers["x-docker-container-path-stat"];
+        if (res.statusCode !== 200 || typeof header !== "string") return reject(new Error(`stat ${file}: HTTP ${res.statusCode}`));
+        resolve(JSON.parse(Buffer.from(header, "base64").toString("utf8")) as { mode: number });
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -132,7 +141,10 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     for (const service of ["collector", "prometheus", "loki", "grafana"] as const) {
       const c = await inspect(e, service);
       expect(c.State.Running, service).toBe(true);
-      const image = await e.engine.api<{ RepoTags: string[]; Config: { Labels: Record<string, string> } }>("GET", `/images/${encodeURIComponent(c.Image)}/json`);
+      const image = await e.engine.api<{ RepoTags: string[]; Config: { Labels: Record<string, string> } }>(
+        "GET",
+        `/images/${encodeURIComponent(c.Image)}/json`,
+      );
       expect(image.RepoTags, service).toContain(IMAGES[service]);
       expect(image.Config.Labels[IMAGE_LABEL], service).toBe(e.images[service]);
     }
@@ -168,7 +180,9 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
 
   it("runs each service as its image's user, reading the uploaded files (mode 0444) where its image looks", async (ctx) => {
     const e = must(ctx);
-    expect(Object.fromEntries(await Promise.all(["collector", "prometheus", "loki", "grafana"].map(async (s) => [s, (await inspect(e, s)).Config.User])))).toEqual({
+    expect(
+      Object.fromEntries(await Promise.all(["collector", "prometheus", "loki", "grafana"].map(async (s) => [s, (await inspect(e, s)).Config.User]))),
+    ).toEqual({
       collector: "10001",
       prometheus: "nobody",
       loki: "10001",
@@ -186,18 +200,29 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     const password = String(await settled(e.outputs.grafanaAdminPassword as pulumi.Output<string>));
     const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` };
     const search = (await (await fetch(`http://${LOOPBACK}:${e.ports.grafana}/api/search`, { headers: auth })).json()) as { uid: string }[];
-    expect(search.map((d) => d.uid).sort()).toEqual(["claude-code-adoption", "claude-code-cost", "claude-code-developer", "claude-code-overview", "claude-code-pipeline", "claude-code-quality"]);
+    expect(search.map((d) => d.uid).sort()).toEqual([
+      "claude-code-adoption",
+      "claude-code-cost",
+      "claude-code-developer",
+      "claude-code-overview",
+      "claude-code-pipeline",
+      "claude-code-quality",
+    ]);
     expect((await fetch(`http://${LOOPBACK}:${e.ports.grafana}/api/search`, { headers: { authorization: "Basic YWRtaW46YWRtaW4=" } })).status).toBe(401);
   });
 
   it("finds each other by their aliases: Prometheus scrapes the collector, Loki and Grafana by name", async (ctx) => {
     const e = must(ctx);
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
-    const up = await waitFor(async () => {
-      const r = await queryPrometheus(prom, "up");
-      const byJob = Object.fromEntries(r.map((s) => [s.metric.job, Number(s.value?.[1])]));
-      return ["otel-collector", "loki", "grafana", "prometheus"].every((j) => byJob[j] === 1) ? byJob : undefined;
-    }, 90_000, 2000);
+    const up = await waitFor(
+      async () => {
+        const r = await queryPrometheus(prom, "up");
+        const byJob = Object.fromEntries(r.map((s) => [s.metric.job, Number(s.value?.[1])]));
+        return ["otel-collector", "loki", "grafana", "prometheus"].every((j) => byJob[j] === 1) ? byJob : undefined;
+      },
+      90_000,
+      2000,
+    );
     expect(up).toEqual({ "otel-collector": 1, loki: 1, grafana: 1, prometheus: 1 });
   }, 100_000);
 
@@ -212,18 +237,26 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     ]);
     expect(g.exportErrors + h.exportErrors, g.lastError ?? h.lastError).toBe(0);
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
-    const sessions = await waitFor(async () => {
-      const v = Number((await queryPrometheus(prom, `count(claude_code_session_count_total{simulation_run="${run}"})`))[0]?.value?.[1]);
-      return v === model.sessions.length ? v : undefined;
-    }, 60_000, 1000);
+    const sessions = await waitFor(
+      async () => {
+        const v = Number((await queryPrometheus(prom, `count(claude_code_session_count_total{simulation_run="${run}"})`))[0]?.value?.[1]);
+        return v === model.sessions.length ? v : undefined;
+      },
+      60_000,
+      1000,
+    );
     expect(sessions).toBe(4);
     const loki = `http://${LOOPBACK}:${e.ports.loki}`;
     const params = new URLSearchParams({ query: `{service_name=~".+"} | simulation_run="${run}"`, limit: "5000" });
-    const lines = await waitFor(async () => {
-      const body = (await (await fetch(`${loki}/loki/api/v1/query_range?${params}`)).json()) as { data: { result: { values: unknown[] }[] } };
-      const n = body.data.result.reduce((a, r) => a + r.values.length, 0);
-      return n === g.events + h.events ? n : undefined;
-    }, 60_000, 1000);
+    const lines = await waitFor(
+      async () => {
+        const body = (await (await fetch(`${loki}/loki/api/v1/query_range?${params}`)).json()) as { data: { result: { values: unknown[] }[] } };
+        const n = body.data.result.reduce((a, r) => a + r.values.length, 0);
+        return n === g.events + h.events ? n : undefined;
+      },
+      60_000,
+      1000,
+    );
     expect(lines).toBe(g.events + h.events);
   }, 120_000);
 
@@ -237,11 +270,15 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
       writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs.json")}"\n`);
       chmodSync(path.join(dir, "pulumi"), 0o755);
       const out = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-        const child = spawn(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "verify.ts"), "--stack", "local", "--loki-url", `http://${LOOPBACK}:${e.ports.loki}`, "--timeout", "4m"], {
-          cwd: ROOT,
-          env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, GRAFANA_ADMIN_PASSWORD: "" },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+          path.join(ROOT, "node_modules", ".bin", "tsx"),
+          [path.join(ROOT, "scripts", "verify.ts"), "--stack", "local", "--loki-url", `http://${LOOPBACK}:${e.ports.loki}`, "--timeout", "4m"],
+          {
+            cwd: ROOT,
+            env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, GRAFANA_ADMIN_PASSWORD: "" },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
         let text = "";
         child.stdout.on("data", (c: Buffer) => (text += c.toString("utf8")));
         child.stderr.on("data", (c: Buffer) => (text += c.toString("utf8")));
@@ -288,13 +325,19 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     const OLD = randomBytes(12).toString("base64url");
     let started = 0;
     const login = async (port: number, password: string) =>
-      (await fetch(`http://${LOOPBACK}:${port}/api/user`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` } })).status;
+      (await fetch(`http://${LOOPBACK}:${port}/api/user`, { headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` } }))
+        .status;
     const stackPassword = async (e: Env) => String(await settled(e.outputs.grafanaAdminPassword as pulumi.Output<string>));
     const recorded = (e: Env) => structuredClone(e.replay.recorded.get(`${PREFIX}-grafana`)) as Record<string, any>;
-    const passwordUpload = (inputs: Record<string, any>) => (inputs.uploads as { file: string; content: string; permissions: string }[]).find((u) => u.file === GRAFANA_ADMIN_PASSWORD_FILE)!;
+    const passwordUpload = (inputs: Record<string, any>) =>
+      (inputs.uploads as { file: string; content: string; permissions: string }[]).find((u) => u.file === GRAFANA_ADMIN_PASSWORD_FILE)!;
 
     /** A Grafana container from the recorded inputs, changed by `change`, on its own port and alias, the stack's volume. */
-    async function variant(e: Env, suffix: string, change: (inputs: Record<string, any>) => void): Promise<{ port: number; id: string; logs: () => Promise<string> }> {
+    async function variant(
+      e: Env,
+      suffix: string,
+      change: (inputs: Record<string, any>) => void,
+    ): Promise<{ port: number; id: string; logs: () => Promise<string> }> {
       const inputs = recorded(e);
       const port = await freePort();
       inputs.name = `${PREFIX}-${suffix}`;
@@ -307,7 +350,8 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
       return { port, id, logs: () => e.replay.logs(id) };
     }
     /** The start-up script's lines (from its prefix on: the log stream's frame headers are stripped only roughly). */
-    const resetLines = (logs: string) => logs.split("\n").flatMap((l) => (l.includes(GRAFANA_ENTRYPOINT_LOG_PREFIX) ? [l.slice(l.indexOf(GRAFANA_ENTRYPOINT_LOG_PREFIX)).trimEnd()] : []));
+    const resetLines = (logs: string) =>
+      logs.split("\n").flatMap((l) => (l.includes(GRAFANA_ENTRYPOINT_LOG_PREFIX) ? [l.slice(l.indexOf(GRAFANA_ENTRYPOINT_LOG_PREFIX)).trimEnd()] : []));
 
     it("precondition: a Grafana that first starts on the volume with another password keeps that one (Grafana's rule)", async (ctx) => {
       const e = must(ctx);
@@ -340,7 +384,9 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
       const logs = await broken.logs();
       const lines = resetLines(logs);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/WARNING: the Grafana admin password could not be reset from \/etc\/grafana\/secrets\/admin-password \(the file is not readable by this container's user\).*restart this container/);
+      expect(lines[0]).toMatch(
+        /WARNING: the Grafana admin password could not be reset from \/etc\/grafana\/secrets\/admin-password \(the file is not readable by this container's user\).*restart this container/,
+      );
       expect(logs).not.toContain(OLD);
       await e.replay.removeContainer(broken.id);
     }, 60_000);
@@ -351,12 +397,16 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
       const inputs = e.replay.recorded.get(`${PREFIX}-grafana`);
       expect(inputs?.entrypoints?.[0]).toBe("/bin/sh");
       await e.replay.container(inputs as Record<string, unknown>); // waits until Docker reports it healthy
-      log(`Grafana re-created and healthy in ${((Date.now() - at) / 1000).toFixed(1)} s; the password cases took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(
+        `Grafana re-created and healthy in ${((Date.now() - at) / 1000).toFixed(1)} s; the password cases took ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       const password = await stackPassword(e);
       expect(await login(e.ports.grafana!, password)).toBe(200);
       expect(await login(e.ports.grafana!, OLD)).toBe(401);
       const logs = await e.replay.logs((await inspect(e, "grafana")).Id);
-      expect(resetLines(logs)).toEqual([`${GRAFANA_ENTRYPOINT_LOG_PREFIX} Grafana admin password set from ${GRAFANA_ADMIN_PASSWORD_FILE} (the stack output grafanaAdminPassword)`]);
+      expect(resetLines(logs)).toEqual([
+        `${GRAFANA_ENTRYPOINT_LOG_PREFIX} Grafana admin password set from ${GRAFANA_ADMIN_PASSWORD_FILE} (the stack output grafanaAdminPassword)`,
+      ]);
       expect(logs).not.toContain(password);
     }, 120_000);
   });
@@ -394,16 +444,34 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     });
 
     it("the program's health wait names the service and points at its logs when the collector config has an error", async (ctx) => {
-      const e = must(ctx);
+      must(ctx);
       const { DockerPlatform } = await import("../components/platform/docker.js");
       const prefix = `${PREFIX}-broken`;
       const settings = parseSettings(
-        { target: "docker", namePrefix: prefix, docker: { ports: { otlpGrpc: await freePort(), otlpHttp: await freePort(), collectorHealth: await freePort(), prometheus: await freePort(), loki: await freePort(), grafana: await freePort() }, healthTimeoutSeconds: 15 } },
+        {
+          target: "docker",
+          namePrefix: prefix,
+          docker: {
+            ports: {
+              otlpGrpc: await freePort(),
+              otlpHttp: await freePort(),
+              collectorHealth: await freePort(),
+              prometheus: await freePort(),
+              loki: await freePort(),
+              grafana: await freePort(),
+            },
+            healthTimeoutSeconds: 15,
+          },
+        },
         "local",
       );
       const parent = new pulumi.ComponentResource("test:index:Broken", prefix);
       const platform = new DockerPlatform(settings, parent);
-      const broken = stringify({ receivers: { otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" } } } }, exporters: { nope: {} }, service: { pipelines: { metrics: { receivers: ["otlp"], exporters: ["nope"] } } } });
+      const broken = stringify({
+        receivers: { otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" } } } },
+        exporters: { nope: {} },
+        service: { pipelines: { metrics: { receivers: ["otlp"], exporters: ["nope"] } } },
+      });
       const deployed = platform.deploy(collectorSpec({ settings, config: broken, configHash: "broken" }), parent);
       await expect(settled(deployed.ready)).rejects.toThrow(new RegExp(`collector did not become healthy: .*See: docker logs ${prefix}-collector`));
     }, 90_000);

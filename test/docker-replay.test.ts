@@ -46,7 +46,13 @@ describe("the Docker replay's mapping", () => {
 
   it("maps Prometheus' health check to nanoseconds and its volume to a bind of the named volume", () => {
     const { body } = containerCreateBody(container("prometheus"));
-    expect(body.Healthcheck).toEqual({ Test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:9090/-/ready"], Interval: 10e9, Timeout: 5e9, Retries: 6, StartPeriod: 30e9 });
+    expect(body.Healthcheck).toEqual({
+      Test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:9090/-/ready"],
+      Interval: 10e9,
+      Timeout: 5e9,
+      Retries: 6,
+      StartPeriod: 30e9,
+    });
     expect(body.HostConfig.Binds).toEqual(["claude-telemetry-prometheus-data:/prometheus"]);
     expect(durationNs("1m30s")).toBe(90e9);
     expect(() => durationNs("10 seconds")).toThrow(/not a duration/);

@@ -97,7 +97,9 @@ function busiestDeveloper(model: SimulationModel): string | undefined {
   const needed = ["cost", "editDecision", "linesOfCode", "commit", "pullRequest"];
   for (const person of model.people) {
     if (!person.email) continue;
-    const seen = new Set(model.sessions.filter((s) => s.person === person).flatMap((s) => sessionRecords(s).flatMap((r) => (r.kind === "metric" ? [r.metric] : []))));
+    const seen = new Set(
+      model.sessions.filter((s) => s.person === person).flatMap((s) => sessionRecords(s).flatMap((r) => (r.kind === "metric" ? [r.metric] : []))),
+    );
     if (needed.every((m) => seen.has(m as never))) return person.email;
   }
   return undefined;
@@ -121,7 +123,12 @@ const byLabel = async (promql: string, label: string): Promise<Record<string, nu
 /** Relative tolerance for sums of floating-point increments. */
 function expectClose(got: Record<string, number>, want: Readonly<Record<string, number>>, what: string): void {
   const keys = Object.keys(want).filter((k) => want[k] !== 0);
-  expect(Object.keys(got).filter((k) => got[k] !== 0).sort(), what).toEqual(keys.sort());
+  expect(
+    Object.keys(got)
+      .filter((k) => got[k] !== 0)
+      .sort(),
+    what,
+  ).toEqual(keys.sort());
   for (const k of keys) expect(got[k], `${what} ${k}`).toBeCloseTo(want[k] as number, 6);
 }
 
@@ -131,11 +138,28 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     const dir = mkdtempSync(path.join(tmpdir(), "e2e-dashboards-"));
     const loki = await startLokiDouble();
     const telemetryPort = await freePort();
-    const targets = { collectorTelemetry: `${LOOPBACK}:${telemetryPort}`, loki: loki.url.replace(/^http:\/\//, ""), grafana: `${LOOPBACK}:${await freePort()}` };
-    const prometheus = await startPrometheus({ configYaml: (listen) => prometheusConfig(listen, targets), ruleFiles: { [RULES_FILE]: renderRulesFile(RULES) } });
-    const collector = await startCollector({ config: renderedCollectorConfig(SETTINGS, { prometheus: prometheus.url, loki: loki.url }), ports: { telemetry: telemetryPort } });
+    const targets = {
+      collectorTelemetry: `${LOOPBACK}:${telemetryPort}`,
+      loki: loki.url.replace(/^http:\/\//, ""),
+      grafana: `${LOOPBACK}:${await freePort()}`,
+    };
+    const prometheus = await startPrometheus({
+      configYaml: (listen) => prometheusConfig(listen, targets),
+      ruleFiles: { [RULES_FILE]: renderRulesFile(RULES) },
+    });
+    const collector = await startCollector({
+      config: renderedCollectorConfig(SETTINGS, { prometheus: prometheus.url, loki: loki.url }),
+      ports: { telemetry: telemetryPort },
+    });
 
-    const model = buildModel({ seed: 2, users: 12, teams: ["platform", "payments", "data"], departments: ["engineering", "product"], startTimeMs: Date.now() + 1000, durationMs: LIVE_MS });
+    const model = buildModel({
+      seed: 2,
+      users: 12,
+      teams: ["platform", "payments", "data"],
+      departments: ["engineering", "product"],
+      startTimeMs: Date.now() + 1000,
+      durationMs: LIVE_MS,
+    });
     const developer = busiestDeveloper(model);
     const sent = expectedTotals(model);
     env = { prometheus, collector, loki, dir, model, sent, developer: developer ?? "", startedMs };
@@ -145,7 +169,10 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     const live = { ...model, sessions: model.sessions.filter((s) => s.index % 2 === 1) };
     const [b, l] = await Promise.all([
       emitBurst(burst, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative" })),
-      emitLive(live, otlpExporters({ endpoint: collector.grpcEndpoint, protocol: "grpc", temporality: "cumulative" }), { metricIntervalMs: 2000, logIntervalMs: 2000 }),
+      emitLive(live, otlpExporters({ endpoint: collector.grpcEndpoint, protocol: "grpc", temporality: "cumulative" }), {
+        metricIntervalMs: 2000,
+        logIntervalMs: 2000,
+      }),
     ]);
     expect(b.exportErrors + l.exportErrors, b.lastError ?? l.lastError).toBe(0);
 
@@ -165,7 +192,9 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     // Wait until the usage group has evaluated past the newest sample, and the roll-up after it.
     // Every export of a session carries all its counters, so its session counter dates the export.
     const ruleErrors = async () => {
-      const res = (await (await fetch(`${url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+      const res = (await (await fetch(`${url}/api/v1/rules`)).json()) as {
+        data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+      };
       const bad = res.data.groups.flatMap((g) => g.rules).filter((r) => r.health !== "ok" && r.health !== "unknown");
       if (bad.length) throw new Error(`rules failing: ${bad.map((r) => `${r.name}: ${r.lastError}`).join("; ")}`);
     };
@@ -268,7 +297,9 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     const endNs = String((Date.now() + 60_000) * 1e6);
     const lokiQuery = async (expr: string) => {
       const params = new URLSearchParams({ query: expr, start: String((Date.now() - 3_600_000) * 1e6), end: endNs, step: "60", limit: "5000" });
-      const body = (await (await fetch(`${loki.url}/loki/api/v1/query_range?${params}`)).json()) as { data: { resultType: string; result: { metric?: Record<string, string>; stream?: Record<string, string>; values: [unknown, string][] }[] } };
+      const body = (await (await fetch(`${loki.url}/loki/api/v1/query_range?${params}`)).json()) as {
+        data: { resultType: string; result: { metric?: Record<string, string>; stream?: Record<string, string>; values: [unknown, string][] }[] };
+      };
       return body.data;
     };
     const lastBy = async (expr: string, label: string) => {
@@ -284,7 +315,10 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     expect(tools.length * apiRequests.length * apiErrors.length, "the run has tool results, requests and errors").toBeGreaterThan(0);
 
     expect(await lastBy(exprOf("Tool calls by tool"), "tool_name")).toEqual(countBy(tools, "tool_name"));
-    const successes = countBy(tools.filter((a) => a.success === "true"), "tool_name");
+    const successes = countBy(
+      tools.filter((a) => a.success === "true"),
+      "tool_name",
+    );
     const calls = countBy(tools, "tool_name");
     const rate = await lastBy(exprOf("Tool success rate by tool"), "tool_name");
     expect(Object.keys(rate).sort()).toEqual(Object.keys(successes).sort());
@@ -296,7 +330,10 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
       for (const a of rows) (groups[labelOf(a, key)] ??= []).push(Number(a.duration_ms));
       return Object.fromEntries(Object.entries(groups).map(([k, v]) => [k, quantile(phi, v)]));
     };
-    for (const [refId, phi] of [["A", 0.5], ["B", 0.95]] as const) {
+    for (const [refId, phi] of [
+      ["A", 0.5],
+      ["B", 0.95],
+    ] as const) {
       const tool = await lastBy(exprOf("Tool duration by tool", refId), "tool_name");
       for (const [k, v] of Object.entries(quantilesBy(tools, "tool_name", phi))) expect(tool[k], `tool ${k} p${phi * 100}`).toBeCloseTo(v, 6);
       const latency = await lastBy(exprOf("API request latency by model", refId), "model");

@@ -35,11 +35,12 @@ const containersOf = (w: RecordedResource) => w.inputs.spec.template.spec.contai
 describe("enterprise program (Kubernetes)", () => {
   it("runs the collector as a scaled Deployment with an HPA and a PDB, the stores as StatefulSets", () => {
     expect(mocks.ofType(K.deployment).map((d) => d.inputs.metadata.name)).toEqual(["claude-telemetry-collector"]);
-    expect(mocks.ofType(K.statefulSet).map((s) => s.inputs.metadata.name).sort()).toEqual([
-      "claude-telemetry-grafana",
-      "claude-telemetry-loki",
-      "claude-telemetry-prometheus",
-    ]);
+    expect(
+      mocks
+        .ofType(K.statefulSet)
+        .map((s) => s.inputs.metadata.name)
+        .sort(),
+    ).toEqual(["claude-telemetry-grafana", "claude-telemetry-loki", "claude-telemetry-prometheus"]);
     const hpa = mocks.ofType(K.hpa);
     expect(hpa).toHaveLength(1);
     expect(hpa[0]!.inputs.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
@@ -126,7 +127,11 @@ describe("enterprise program (Kubernetes)", () => {
     expect(await isSecretOutput(program.ingestToken)).toBe(true);
     const token = await outputValue<string>(program.ingestToken);
     expect(token).toHaveLength(48);
-    const holders = mocks.resources.flatMap((r) => stringLeaves(r.inputs).filter((l) => l.value.includes(token)).map((l) => ({ r, path: l.path })));
+    const holders = mocks.resources.flatMap((r) =>
+      stringLeaves(r.inputs)
+        .filter((l) => l.value.includes(token))
+        .map((l) => ({ r, path: l.path })),
+    );
     expect(holders.length).toBeGreaterThan(0);
     for (const { r, path } of holders) {
       expect(r.type, `${r.name} ${path}`).toBe(K.secret);

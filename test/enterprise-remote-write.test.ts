@@ -12,7 +12,9 @@ let mocks: MockHarness;
 
 beforeAll(async () => {
   ({ mocks } = await loadProgram("enterprise", {
-    prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "claude", password: PASSWORD, headers: { "X-Scope-OrgID": "claude" } } },
+    prometheus: {
+      remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "claude", password: PASSWORD, headers: { "X-Scope-OrgID": "claude" } },
+    },
   }));
 });
 
@@ -31,7 +33,11 @@ describe("enterprise program with remote write", () => {
   });
 
   it("keeps the password only in a Secret, as a secret input, mounted at the password file", () => {
-    const holders = mocks.resources.flatMap((r) => stringLeaves(r.inputs).filter((l) => l.value.includes(PASSWORD)).map((l) => ({ r, path: l.path })));
+    const holders = mocks.resources.flatMap((r) =>
+      stringLeaves(r.inputs)
+        .filter((l) => l.value.includes(PASSWORD))
+        .map((l) => ({ r, path: l.path })),
+    );
     expect(holders.length).toBeGreaterThan(0);
     for (const { r, path } of holders) {
       expect(r.type).toBe("kubernetes:core/v1:Secret");

@@ -61,7 +61,11 @@ describe("the GitHub Actions workflow's own rules", () => {
 
   it("reads by default; only the diff comment may write, to pull requests", () => {
     expect(workflow.permissions).toEqual({ contents: "read" });
-    const writes = Object.entries(jobs).flatMap(([name, j]) => Object.entries(j.permissions ?? {}).filter(([, v]) => v !== "read").map(([k, v]) => `${name}: ${k}=${v}`));
+    const writes = Object.entries(jobs).flatMap(([name, j]) =>
+      Object.entries(j.permissions ?? {})
+        .filter(([, v]) => v !== "read")
+        .map(([k, v]) => `${name}: ${k}=${v}`),
+    );
     expect(writes).toEqual(["generated-files: pull-requests=write"]);
     for (const s of steps.filter((x) => String(x.uses ?? "").startsWith("actions/checkout@"))) expect(s.with?.["persist-credentials"], s.job).toBe(false);
   });
@@ -144,7 +148,9 @@ describe("pulumi-each-stack.sh, with a recording stand-in for the Pulumi CLI", (
   it("updates with --yes, and passes the team's pack config when the repository has one", () => {
     const r = run(["up"], { ...env, STACKS: "enterprise" }, { packConfig: true });
     expect(r.status, r.out).toBe(0);
-    expect(r.calls.filter((c) => c.startsWith("up "))).toEqual(["up --stack enterprise --non-interactive --policy-pack policies --policy-pack-config policies/config.json --diff --yes"]);
+    expect(r.calls.filter((c) => c.startsWith("up "))).toEqual([
+      "up --stack enterprise --non-interactive --policy-pack policies --policy-pack-config policies/config.json --diff --yes",
+    ]);
   });
 
   it("stops at the first stack that fails (a mandatory policy violation), with its exit status", () => {

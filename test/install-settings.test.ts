@@ -63,7 +63,11 @@ describe("installEnv", () => {
     expect((await stat(r.backup!)).mode & 0o777).toBe(0o664);
 
     expect(r.changes.changed).toEqual(["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-    expect(r.changes.added.sort()).toEqual(Object.keys(env).filter((k) => k !== "OTEL_EXPORTER_OTLP_ENDPOINT").sort());
+    expect(r.changes.added.sort()).toEqual(
+      Object.keys(env)
+        .filter((k) => k !== "OTEL_EXPORTER_OTLP_ENDPOINT")
+        .sort(),
+    );
     expect(r.lines.join("\n")).not.toContain(TOKEN);
     expect(r.lines).toContain("  + OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer ****");
     expect(r.lines).toContain(`  ~ OTEL_EXPORTER_OTLP_ENDPOINT: http://old-host:4317 -> ${env.OTEL_EXPORTER_OTLP_ENDPOINT}`);

@@ -69,7 +69,7 @@ const prometheus: ServiceSpec = {
     { path: "/etc/prometheus/prometheus.yml", content: "global: {}\n" },
     { path: "/etc/prometheus/rules/claude.yml", content: "groups: []\n" },
   ],
-  volume: { path: "/prometheus", size: "20Gi" },
+  volume: { path: "/prometheus" },
   health: { port: 9090, path: "/-/ready" },
   resources: resources("250m", 1024),
   runAsUser: 65534,
@@ -82,7 +82,7 @@ const loki: ServiceSpec = {
   image: "grafana/loki:3.7.8",
   ports: [{ name: "http", port: 3100, protocol: "http", ingressFrom: ["grafana", "collector"] }],
   files: [{ path: "/etc/loki/config.yaml", content: "auth_enabled: false\n" }],
-  volume: { path: "/loki", size: "30Gi" },
+  volume: { path: "/loki" },
   health: { port: 3100, path: "/ready" },
   resources: resources("250m", 512),
   runAsUser: 10001,
@@ -97,7 +97,7 @@ const grafana: ServiceSpec = {
   files: [{ path: "/etc/grafana/provisioning/datasources/datasources.yaml", content: "apiVersion: 1\n" }],
   env: { GF_SERVER_ROOT_URL: "https://grafana.example.com" },
   secretEnv: { GF_SECURITY_ADMIN_PASSWORD: pulumi.secret(SECRET.admin) },
-  volume: { path: "/var/lib/grafana", size: "5Gi" },
+  volume: { path: "/var/lib/grafana" },
   health: { port: 3000, path: "/api/health" },
   resources: resources("100m", 256),
   runAsUser: 472,
@@ -119,6 +119,7 @@ const full = kubernetesSettings({
   grafanaHost: "grafana.example.com",
   clusterIssuer: "letsencrypt-prod",
   storageClass: "fast-ssd",
+  storage: { prometheus: "20Gi", loki: "30Gi", grafana: "5Gi" },
   clientCaPem: CA_PEM,
 });
 const minimal = kubernetesSettings({ namespace: "minimal-ns", otlpHost: "otel.minimal.example.com", clusterIssuer: "internal-ca" });
@@ -137,7 +138,10 @@ beforeAll(async () => {
       super(type, name, {}, opts);
     }
   }
-  for (const [prefix, settings] of [["ccx", full], ["mini", minimal]] as const) {
+  for (const [prefix, settings] of [
+    ["ccx", full],
+    ["mini", minimal],
+  ] as const) {
     const stack = new Component("test:index:Stack", prefix);
     const platform = new platformModule.KubernetesPlatform({ settings, namePrefix: prefix, parent: stack });
     if (prefix === "ccx") hostOf = (s) => platform.hostOf(s);
@@ -183,7 +187,11 @@ describe("workloads", () => {
   });
 
   it("a service with a volume is a StatefulSet whose claim template has the size and storage class", () => {
-    expect(of(T.statefulSet).map((r) => r.name).sort()).toEqual(["ccx-grafana", "ccx-loki", "ccx-prometheus"]);
+    expect(
+      of(T.statefulSet)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["ccx-grafana", "ccx-loki", "ccx-prometheus"]);
     const s = one(T.statefulSet, "ccx-prometheus").inputs;
     expect(s.spec.replicas).toBe(1);
     const [claim, ...more] = s.spec.volumeClaimTemplates;
@@ -203,7 +211,12 @@ describe("workloads", () => {
     for (const w of [...workloads(), ...workloads("mini")]) {
       const spec = specOf(w);
       const pod = w.inputs.spec.template.spec;
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: spec.runAsUser, fsGroup: spec.runAsUser, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: spec.runAsUser,
+        fsGroup: spec.runAsUser,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.containers.length).toBe(1);
       for (const c of pod.containers) {
@@ -309,7 +322,10 @@ describe("ingress", () => {
     const http = one(T.ingress, "ccx-collector").inputs;
     const grpc = one(T.ingress, "ccx-collector-grpc").inputs;
     const paths = (i: any) => i.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.port.name]);
-    expect(paths(http)).toEqual([["/v1/metrics", "otlp-http"], ["/v1/logs", "otlp-http"]]);
+    expect(paths(http)).toEqual([
+      ["/v1/metrics", "otlp-http"],
+      ["/v1/logs", "otlp-http"],
+    ]);
     expect(paths(grpc)).toEqual(OTLP_GRPC_PATHS.map((p) => [p, "otlp-grpc"]));
     expect(grpc.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBe("GRPC");
     expect(http.metadata.annotations["nginx.ingress.kubernetes.io/backend-protocol"]).toBeUndefined();
@@ -363,7 +379,11 @@ describe("network policies", () => {
   function allowedOn(policy: RecordedResource, port: number): string[] {
     const self = policy.inputs.spec.podSelector.matchLabels["app.kubernetes.io/name"];
     const who = (p: any) =>
-      p.namespaceSelector ? `ns:${p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}` : p.podSelector.matchLabels["app.kubernetes.io/name"] === self ? "self" : `pod:${p.podSelector.matchLabels["app.kubernetes.io/name"] ?? "stack"}`;
+      p.namespaceSelector
+        ? `ns:${p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}`
+        : p.podSelector.matchLabels["app.kubernetes.io/name"] === self
+          ? "self"
+          : `pod:${p.podSelector.matchLabels["app.kubernetes.io/name"] ?? "stack"}`;
     return (policy.inputs.spec.ingress ?? [])
       .filter((rule: any) => !rule.ports || rule.ports.some((p: any) => p.port === port))
       .flatMap((rule: any) => rule.from.map(who))
@@ -379,7 +399,9 @@ describe("network policies", () => {
   it("let the ingress controller reach cert-manager's HTTP-01 solver pods", () => {
     const acme = one(T.policy, "ccx-acme-http01-solver").inputs.spec;
     expect(acme.podSelector.matchLabels).toEqual({ "acme.cert-manager.io/http01-solver": "true" });
-    expect(acme.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: 8089, protocol: "TCP" }] }]);
+    expect(acme.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: 8089, protocol: "TCP" }] },
+    ]);
   });
 
   it("let only the ingress controller reach OTLP, only Prometheus scrape the collector", () => {
@@ -459,7 +481,15 @@ describe("spec checks", () => {
     const { checkSpec } = await import("../components/platform/kubernetes-names.js");
     const naming = { prefix: "x", namespace: "n" };
     expect(() => checkSpec(naming, { ...loki, ports: [{ name: "Http_Port", port: 1, protocol: "http" }] })).toThrow(/port name/);
-    expect(() => checkSpec(naming, { ...loki, files: [{ path: "/a/b_c", content: "" }, { path: "/a_b/c", content: "" }] })).toThrow(/same key/);
+    expect(() =>
+      checkSpec(naming, {
+        ...loki,
+        files: [
+          { path: "/a/b_c", content: "" },
+          { path: "/a_b/c", content: "" },
+        ],
+      }),
+    ).toThrow(/same key/);
     expect(() => checkSpec(naming, { ...loki, scaling: collector.scaling })).toThrow(/cannot have a persistent volume/);
     expect(() => checkSpec({ prefix: "1x", namespace: "n" }, loki)).toThrow(/Service name/);
   });
@@ -474,9 +504,14 @@ describe("spec checks", () => {
 
 describe("test support", () => {
   it("the schema validation rejects wrong objects", () => {
-    expect(validateK8sObject({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { selector: {}, template: { spec: { containers: [{ name: "c", ports: [{ containerPort: "80" }] }] } } } })).toEqual([
-      expect.stringMatching(/containerPort must be integer/),
-    ]);
+    expect(
+      validateK8sObject({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "x" },
+        spec: { selector: {}, template: { spec: { containers: [{ name: "c", ports: [{ containerPort: "80" }] }] } } },
+      }),
+    ).toEqual([expect.stringMatching(/containerPort must be integer/)]);
     expect(validateK8sObject({ apiVersion: "apps/v1", kind: "Deploymnet" })[0]).toMatch(/unknown apiVersion\/kind/);
     expect(validateK8sObject({ apiVersion: "v1", kind: "Service", spec: { ports: [{ port: 80, protocol: "TCP" }] } })).toEqual([]);
   });

@@ -24,7 +24,9 @@ const container = (service: string) => containers().find((c) => c.inputs.name ==
 
 describe("local program published on the network", () => {
   it("publishes the OTLP receivers, the collector's health and Grafana on the bind address, Prometheus and Loki on loopback", () => {
-    const published = Object.fromEntries(containers().map((c) => [c.inputs.name.replace("claude-telemetry-", ""), (c.inputs.ports ?? []).map((p: any) => `${p.ip}:${p.external}`).sort()]));
+    const published = Object.fromEntries(
+      containers().map((c) => [c.inputs.name.replace("claude-telemetry-", ""), (c.inputs.ports ?? []).map((p: any) => `${p.ip}:${p.external}`).sort()]),
+    );
     expect(published).toEqual({
       collector: ["0.0.0.0:13133", "0.0.0.0:4317", "0.0.0.0:4318"],
       grafana: ["0.0.0.0:3000"],
@@ -34,13 +36,23 @@ describe("local program published on the network", () => {
   });
 
   it("labels the containers that leave loopback, so the policy pack lets them pass, and only those", () => {
-    const labelled = containers().filter((c) => c.inputs.labels.some((l: any) => l.label === NETWORK_EXPOSURE_LABEL)).map((c) => c.inputs.name);
+    const labelled = containers()
+      .filter((c) => c.inputs.labels.some((l: any) => l.label === NETWORK_EXPOSURE_LABEL))
+      .map((c) => c.inputs.name);
     expect(labelled.sort()).toEqual(["claude-telemetry-collector", "claude-telemetry-grafana"]);
     expect(evaluate(mocks.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs })))).toEqual([]);
     // Without the label (an exposure nobody acknowledged) the pack refuses the same container.
     const grafana = container("grafana");
-    const unlabelled = { type: grafana.type, name: grafana.name, props: { ...grafana.inputs, labels: grafana.inputs.labels.filter((l: any) => l.label !== NETWORK_EXPOSURE_LABEL) } };
-    expect(evaluate([unlabelled])).toEqual([expect.stringMatching(new RegExp(`^docker-ports-on-loopback: ${grafana.type} ${grafana.name}: port 3000 is published on 0\\.0\\.0\\.0, not on loopback\\. Fix: `))]);
+    const unlabelled = {
+      type: grafana.type,
+      name: grafana.name,
+      props: { ...grafana.inputs, labels: grafana.inputs.labels.filter((l: any) => l.label !== NETWORK_EXPOSURE_LABEL) },
+    };
+    expect(evaluate([unlabelled])).toEqual([
+      expect.stringMatching(
+        new RegExp(`^docker-ports-on-loopback: ${grafana.type} ${grafana.name}: port 3000 is published on 0\\.0\\.0\\.0, not on loopback\\. Fix: `),
+      ),
+    ]);
   });
 
   it("requires the ingest token on both OTLP receivers, given to the collector as a secret", async () => {

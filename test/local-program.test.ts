@@ -22,23 +22,28 @@ describe("local program (Docker)", () => {
   it("creates the four services, each as a component holding its container", () => {
     const services = mocks.resources.filter((r) => r.type.startsWith("claude-code-telemetry:service:")).map((r) => r.type.split(":")[2]);
     expect(services.sort()).toEqual(["Collector", "Grafana", "Loki", "Prometheus"]);
-    expect(containers().map((c) => c.inputs.name).sort()).toEqual([
-      "claude-telemetry-collector",
-      "claude-telemetry-grafana",
-      "claude-telemetry-loki",
-      "claude-telemetry-prometheus",
-    ]);
+    expect(
+      containers()
+        .map((c) => c.inputs.name)
+        .sort(),
+    ).toEqual(["claude-telemetry-collector", "claude-telemetry-grafana", "claude-telemetry-loki", "claude-telemetry-prometheus"]);
     for (const c of containers()) expect(mocks.parentOf(c)?.type).toMatch(/^claude-code-telemetry:service:/);
   });
 
   it("pulls exactly the pinned images, never latest", () => {
-    const images = mocks.ofType("docker:index/remoteImage:RemoteImage").map((i) => i.inputs.name).sort();
+    const images = mocks
+      .ofType("docker:index/remoteImage:RemoteImage")
+      .map((i) => i.inputs.name)
+      .sort();
     expect(images).toEqual(Object.values(IMAGES).sort());
     for (const i of images) expect(i).not.toMatch(/:latest$|^[^:]+$/);
   });
 
   it("keeps Prometheus, Loki and Grafana data on named volumes that survive a destroy", () => {
-    const volumes = mocks.ofType("docker:index/volume:Volume").map((v) => v.inputs.name).sort();
+    const volumes = mocks
+      .ofType("docker:index/volume:Volume")
+      .map((v) => v.inputs.name)
+      .sort();
     expect(volumes).toEqual(["claude-telemetry-grafana-data", "claude-telemetry-loki-data", "claude-telemetry-prometheus-data"]);
     const mounts = Object.fromEntries(containers().map((c) => [c.inputs.name, (c.inputs.volumes ?? []).map((v: any) => v.containerPath)]));
     expect(mounts).toEqual({
@@ -67,7 +72,9 @@ describe("local program (Docker)", () => {
 
   it("uploads every config file to the path its image reads, the secret one included", () => {
     const paths = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.uploads.map((u: any) => u.file).sort()]));
-    const dashboards = ["adoption", "cost", "developer", "overview", "pipeline", "quality"].map((d) => `/etc/grafana/dashboards/claude-code/claude-code-${d}.json`);
+    const dashboards = ["adoption", "cost", "developer", "overview", "pipeline", "quality"].map(
+      (d) => `/etc/grafana/dashboards/claude-code/claude-code-${d}.json`,
+    );
     expect(paths).toEqual({
       "claude-telemetry-collector": ["/etc/otelcol-contrib/config.yaml"],
       "claude-telemetry-prometheus": ["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/claude-code.rules.yml"],

@@ -39,12 +39,18 @@ function attributes(env: Record<string, string>): Record<string, string> {
 
 const mtls: ClientAuth = { kind: "mtls", caFile: "/etc/ssl/otel/ca.pem", certFile: "/etc/ssl/otel/client.pem", keyFile: "/etc/ssl/otel/client.key" };
 const variants: { name: string; t: ClientTarget }[] = [];
-for (const [where, endpoints, environment] of [["local", LOCAL, "local"], ["enterprise", ENTERPRISE, "prod"]] as const) {
+for (const [where, endpoints, environment] of [
+  ["local", LOCAL, "local"],
+  ["enterprise", ENTERPRISE, "prod"],
+] as const) {
   for (const protocol of ["grpc", "http/protobuf"] as const) {
     const auths: ClientAuth[] = [{ kind: "none" }, { kind: "bearer", token: TOKEN }];
     if (where === "enterprise") auths.push(mtls, { ...mtls, token: TOKEN }, { kind: "mtls", certFile: "C:\\certs\\c.pem", keyFile: "C:\\certs\\c.key" });
     for (const auth of auths) {
-      variants.push({ name: `${where} ${protocol} ${auth.kind}${"token" in auth && auth.kind === "mtls" && auth.token ? "+token" : ""}${auth.kind === "mtls" && !auth.caFile ? " no-ca" : ""}`, t: { client: { protocol, resourceAttributes: { team: "platform", cost_center: "eng-123" } }, environment, endpoints, auth } });
+      variants.push({
+        name: `${where} ${protocol} ${auth.kind}${"token" in auth && auth.kind === "mtls" && auth.token ? "+token" : ""}${auth.kind === "mtls" && !auth.caFile ? " no-ca" : ""}`,
+        t: { client: { protocol, resourceAttributes: { team: "platform", cost_center: "eng-123" } }, environment, endpoints, auth },
+      });
     }
   }
 }
@@ -90,7 +96,16 @@ describe("renderClientEnv: every variant", () => {
 describe("renderClientEnv: details", () => {
   it("takes intervals, shutdown timeout and include switches from the client settings", () => {
     const env = renderClientEnv(
-      target({ client: { metricExportIntervalMs: 15000, logsExportIntervalMs: 2500, shutdownTimeoutMs: 30000, includeSessionId: false, includeAccountUuid: false, includeVersion: true } }),
+      target({
+        client: {
+          metricExportIntervalMs: 15000,
+          logsExportIntervalMs: 2500,
+          shutdownTimeoutMs: 30000,
+          includeSessionId: false,
+          includeAccountUuid: false,
+          includeVersion: true,
+        },
+      }),
     );
     expect(env.OTEL_METRIC_EXPORT_INTERVAL).toBe("15000");
     expect(env.OTEL_LOGS_EXPORT_INTERVAL).toBe("2500");
@@ -132,7 +147,9 @@ describe("renderClientEnv: details", () => {
 
   it("puts the stack environment into the resource attributes and refuses a conflicting one", () => {
     expect(attributes(renderClientEnv(target({ environment: "staging" }))).environment).toBe("staging");
-    expect(attributes(renderClientEnv(target({ environment: "staging", client: { resourceAttributes: { environment: "staging" } } })))).toEqual({ environment: "staging" });
+    expect(attributes(renderClientEnv(target({ environment: "staging", client: { resourceAttributes: { environment: "staging" } } })))).toEqual({
+      environment: "staging",
+    });
     expect(() => renderClientEnv(target({ environment: "staging", client: { resourceAttributes: { environment: "prod" } } }))).toThrow(
       /client\.resourceAttributes\.environment: conflicts with the stack environment 'staging'/,
     );
@@ -140,16 +157,24 @@ describe("renderClientEnv: details", () => {
   });
 
   it("normalises a trailing slash and refuses endpoints with a path", () => {
-    expect(renderClientEnv(target({ endpoints: { grpc: "http://127.0.0.1:4317/", http: LOCAL.http } })).OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://127.0.0.1:4317");
-    expect(() => renderClientEnv(target({ endpoints: { grpc: "http://127.0.0.1:4317/v1/metrics", http: LOCAL.http } }))).toThrow(/endpoints\.grpc: must be a base URL/);
-    expect(() => renderClientEnv(target({ client: { protocol: "http/protobuf" }, endpoints: { grpc: LOCAL.grpc, http: "ftp://x" } }))).toThrow(/endpoints\.http/);
+    expect(renderClientEnv(target({ endpoints: { grpc: "http://127.0.0.1:4317/", http: LOCAL.http } })).OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      "http://127.0.0.1:4317",
+    );
+    expect(() => renderClientEnv(target({ endpoints: { grpc: "http://127.0.0.1:4317/v1/metrics", http: LOCAL.http } }))).toThrow(
+      /endpoints\.grpc: must be a base URL/,
+    );
+    expect(() => renderClientEnv(target({ client: { protocol: "http/protobuf" }, endpoints: { grpc: LOCAL.grpc, http: "ftp://x" } }))).toThrow(
+      /endpoints\.http/,
+    );
   });
 
   it("points gRPC and HTTP at a private CA the way each exporter reads it", () => {
     const grpc = renderClientEnv(target({ endpoints: ENTERPRISE, auth: { kind: "bearer", token: TOKEN, caFile: "/etc/ca.pem" } }));
     expect(grpc.OTEL_EXPORTER_OTLP_CERTIFICATE).toBe("/etc/ca.pem");
     expect(grpc.NODE_EXTRA_CA_CERTS).toBeUndefined();
-    const viaClient = renderClientEnv(target({ client: { protocol: "http/protobuf", tls: { caFile: "/etc/ca.pem" } }, endpoints: ENTERPRISE, auth: { kind: "none" } }));
+    const viaClient = renderClientEnv(
+      target({ client: { protocol: "http/protobuf", tls: { caFile: "/etc/ca.pem" } }, endpoints: ENTERPRISE, auth: { kind: "none" } }),
+    );
     expect(viaClient.NODE_EXTRA_CA_CERTS).toBe("/etc/ca.pem");
     expect(viaClient.OTEL_EXPORTER_OTLP_CERTIFICATE).toBeUndefined();
     expect(generatedEnvSchema.safeParse(viaClient).success).toBe(true);
@@ -159,10 +184,18 @@ describe("renderClientEnv: details", () => {
   it("builds the client auth from the stack's token and client.tls", () => {
     const client = clientSettingsSchema.parse({ tls: { caFile: "/ca.pem", certFile: "/c.pem", keyFile: "/k.pem" } });
     expect(clientAuthFor(client, { token: TOKEN })).toEqual({ kind: "bearer", token: TOKEN, caFile: "/ca.pem" });
-    expect(clientAuthFor(client, { token: TOKEN, clientCertificates: true })).toEqual({ kind: "mtls", token: TOKEN, caFile: "/ca.pem", certFile: "/c.pem", keyFile: "/k.pem" });
+    expect(clientAuthFor(client, { token: TOKEN, clientCertificates: true })).toEqual({
+      kind: "mtls",
+      token: TOKEN,
+      caFile: "/ca.pem",
+      certFile: "/c.pem",
+      keyFile: "/k.pem",
+    });
     expect(clientAuthFor(clientSettingsSchema.parse({}), {})).toEqual({ kind: "none" });
     expect(() => clientAuthFor(clientSettingsSchema.parse({}), { clientCertificates: true })).toThrow(/client\.tls: certFile and keyFile/);
-    expect(() => parseSettings({ target: "docker", client: { tls: { certFile: "/c.pem" } } }, "local")).toThrow(/client\.tls\.keyFile: certFile and keyFile go together/);
+    expect(() => parseSettings({ target: "docker", client: { tls: { certFile: "/c.pem" } } }, "local")).toThrow(
+      /client\.tls\.keyFile: certFile and keyFile go together/,
+    );
   });
 
   it("requires https for mTLS", () => {
@@ -256,7 +289,10 @@ describe("claude settings schema", () => {
   });
 
   it("knows every variable the renderer can write", () => {
-    const all = renderClientEnv({ ...variants.find((v) => v.name.startsWith("enterprise grpc mtls+token"))!.t, client: { logUserPrompts: true, logToolDetails: true, contentCaptureAcknowledged: true } });
+    const all = renderClientEnv({
+      ...variants.find((v) => v.name.startsWith("enterprise grpc mtls+token"))!.t,
+      client: { logUserPrompts: true, logToolDetails: true, contentCaptureAcknowledged: true },
+    });
     for (const k of Object.keys(all)) expect(TELEMETRY_ENV_KEYS).toContain(k);
   });
 });

@@ -23,7 +23,8 @@ const settings = renderManagedSettings({
 
 /** A strict reader for the plist subset written here (dict, array, string, integer, true, false). */
 function parsePlist(xml: string): unknown {
-  const head = /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">\n<plist version="1\.0">/;
+  const head =
+    /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<!DOCTYPE plist PUBLIC "-\/\/Apple\/\/DTD PLIST 1\.0\/\/EN" "http:\/\/www\.apple\.com\/DTDs\/PropertyList-1\.0\.dtd">\n<plist version="1\.0">/;
   if (!head.test(xml)) throw new Error("missing plist prologue");
   const body = xml.replace(head, "").replace(/<\/plist>\n$/, "");
   let pos = 0;
@@ -41,13 +42,18 @@ function parsePlist(xml: string): unknown {
   };
   const value = (): unknown => {
     ws();
-    for (const [tag, v] of [["<true/>", true], ["<false/>", false], ["<dict/>", {}], ["<array/>", []]] as const) {
+    for (const [tag, v] of [
+      ["<true/>", true],
+      ["<false/>", false],
+      ["<dict/>", {}],
+      ["<array/>", []],
+    ] as const) {
       if (at(tag)) {
         pos += tag.length;
         return v;
       }
     }
-    if (at("<string>")) return (pos += 8), text("</string>");
+    if (at("<string>")) return ((pos += 8), text("</string>"));
     if (at("<integer>")) {
       pos += 9;
       const t = text("</integer>");

@@ -8,7 +8,9 @@ import { unauthenticatedReceivers } from "../policies/stack-promises.js";
 import { CLIENT_SETTINGS_TYPE } from "../components/claude/client-settings-record.js";
 import { LOKI_CONFIG_PATH } from "../components/loki.js";
 
-let local: PolicyResource[];
+/** A recorded resource, its inputs read freely by the cases below. */
+type Recorded = PolicyResource & { props: Record<string, any> };
+let local: Recorded[];
 
 beforeAll(async () => {
   const { mocks } = await loadProgram("local", { docker: { waitForHealthy: false } });
@@ -40,12 +42,27 @@ describe("policy rules", () => {
     expect(rule("images-pinned").check({ type: "docker:index/remoteImage:RemoteImage", name: "i", props: { name: "grafana/grafana:latest" } })).toEqual([
       'image "grafana/grafana:latest" is not pinned to an exact version. Fix: give images.<service> a release tag or a digest, never latest',
     ]);
-    expect(rule("images-pinned").check(deployment({ image: "otel/collector" }))).toEqual([expect.stringMatching(/^image "otel\/collector" is not pinned to an exact version\. Fix: /)]);
+    expect(rule("images-pinned").check(deployment({ image: "otel/collector" }))).toEqual([
+      expect.stringMatching(/^image "otel\/collector" is not pinned to an exact version\. Fix: /),
+    ]);
   });
 
   it("catch a Docker port published on every interface", () => {
-    const r = { type: "docker:index/container:Container", name: "c", props: { ports: [{ internal: 3000, external: 3000, ip: "0.0.0.0" }, { internal: 1, external: 2, ip: "127.0.0.1" }] } };
-    expect(rule("docker-ports-on-loopback").check(r)).toEqual([expect.stringMatching(/^port 3000 is published on 0\.0\.0\.0, not on loopback\. Fix: keep docker\.bindAddress at 127\.0\.0\.1, or set docker\.networkExposureAcknowledged: true/)]);
+    const r = {
+      type: "docker:index/container:Container",
+      name: "c",
+      props: {
+        ports: [
+          { internal: 3000, external: 3000, ip: "0.0.0.0" },
+          { internal: 1, external: 2, ip: "127.0.0.1" },
+        ],
+      },
+    };
+    expect(rule("docker-ports-on-loopback").check(r)).toEqual([
+      expect.stringMatching(
+        /^port 3000 is published on 0\.0\.0\.0, not on loopback\. Fix: keep docker\.bindAddress at 127\.0\.0\.1, or set docker\.networkExposureAcknowledged: true/,
+      ),
+    ]);
   });
 
   it("catch default Grafana credentials and anonymous access", () => {
@@ -72,7 +89,11 @@ describe("policy rules", () => {
     expect(evaluate([ingress("grpc", "otel-tls")])).toEqual([
       "ingress-certificates-issued: grpc: TLS secret otel-tls is issued by no cert-manager annotation or Certificate. Fix: set kubernetes.clusterIssuer (the program annotates the Ingress)",
     ]);
-    const certificate = { type: "kubernetes:cert-manager.io/v1:Certificate", name: "c", props: { metadata: { namespace: "t" }, spec: { secretName: "otel-tls" } } };
+    const certificate = {
+      type: "kubernetes:cert-manager.io/v1:Certificate",
+      name: "c",
+      props: { metadata: { namespace: "t" }, spec: { secretName: "otel-tls" } },
+    };
     expect(evaluate([ingress("grpc", "otel-tls"), certificate])).toEqual([]);
   });
 
@@ -80,8 +101,14 @@ describe("policy rules", () => {
     expect(rule("containers-bounded-and-probed").check(deployment({}))).toEqual([
       "container c lacks resource requests, a memory limit, a readiness probe, a liveness probe. Fix: give its ServiceSpec resources and a health check",
     ]);
-    expect(rule("containers-restricted").check(deployment({})).map((m) => m.split(". Fix: ")[0])).toEqual(["container c may run as root", "container c allows privilege escalation", "container c keeps Linux capabilities"]);
-    expect(rule("containers-restricted").check(deployment({}))[0]).toMatch(/Fix: runAsNonRoot, allowPrivilegeEscalation: false and capabilities\.drop: \[ALL\]/);
+    expect(
+      rule("containers-restricted")
+        .check(deployment({}))
+        .map((m) => m.split(". Fix: ")[0]),
+    ).toEqual(["container c may run as root", "container c allows privilege escalation", "container c keeps Linux capabilities"]);
+    expect(rule("containers-restricted").check(deployment({}))[0]).toMatch(
+      /Fix: runAsNonRoot, allowPrivilegeEscalation: false and capabilities\.drop: \[ALL\]/,
+    );
     const ok = deployment({ securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }, { runAsNonRoot: true });
     expect(rule("containers-restricted").check(ok)).toEqual([]);
   });
@@ -94,11 +121,12 @@ describe("policy rules", () => {
 });
 
 describe("policy rules for what the stack promises", () => {
-  const dockerContainer = (service: string) => structuredClone(local.find((r) => r.type === "docker:index/container:Container" && r.props.name === `claude-telemetry-${service}`)!);
-  const upload = (r: PolicyResource, file: string) => r.props.uploads.find((u: any) => u.file === file);
+  const dockerContainer = (service: string) =>
+    structuredClone(local.find((r) => r.type === "docker:index/container:Container" && r.props.name === `claude-telemetry-${service}`)!);
+  const upload = (r: Recorded, file: string) => r.props.uploads.find((u: any) => u.file === file);
   const COLLECTOR_CONFIG = "/etc/otelcol-contrib/config.yaml";
   const LOKI_CONFIG = LOKI_CONFIG_PATH;
-  const editYaml = (r: PolicyResource, file: string, edit: (doc: any) => void) => {
+  const editYaml = (r: Recorded, file: string, edit: (doc: any) => void) => {
     const u = upload(r, file);
     const doc = parse(u.content);
     edit(doc);
@@ -117,24 +145,41 @@ describe("policy rules for what the stack promises", () => {
 
   it("otlp-ingest-authenticated: an unauthenticated collector is fine on loopback, refused once a port leaves it", () => {
     const collector = dockerContainer("collector");
-    expect(unauthenticatedReceivers(parse(upload(collector, COLLECTOR_CONFIG).content))).toEqual(["otlp grpc: no auth.authenticator", "otlp http: no auth.authenticator"]);
+    expect(unauthenticatedReceivers(parse(upload(collector, COLLECTOR_CONFIG).content))).toEqual([
+      "otlp grpc: no auth.authenticator",
+      "otlp http: no auth.authenticator",
+    ]);
     expect(rule("otlp-ingest-authenticated").check(collector)).toEqual([]);
     collector.props.ports[0].ip = "0.0.0.0";
     expect(rule("otlp-ingest-authenticated").check(collector)).toEqual([
-      expect.stringMatching(/^\/etc\/otelcol-contrib\/config\.yaml: otlp grpc: no auth\.authenticator, yet port \d+ is published on 0\.0\.0\.0: anyone who reaches it could write telemetry\. Fix: keep the stack's bearertokenauth/),
+      expect.stringMatching(
+        /^\/etc\/otelcol-contrib\/config\.yaml: otlp grpc: no auth\.authenticator, yet port \d+ is published on 0\.0\.0\.0: anyone who reaches it could write telemetry\. Fix: keep the stack's bearertokenauth/,
+      ),
       expect.stringMatching(/^\/etc\/otelcol-contrib\/config\.yaml: otlp http: no auth\.authenticator, yet port/),
     ]);
   });
 
   it("otlp-ingest-authenticated: a ConfigMap's collector config needs an authenticator that is also enabled", () => {
-    const config = { extensions: { bearertokenauth: {} }, receivers: { otlp: { protocols: { grpc: { auth: { authenticator: "bearertokenauth" } }, http: {} } } }, service: { extensions: ["bearertokenauth"], pipelines: { metrics: {} } } };
-    const cm = (c: unknown): PolicyResource => ({ type: "kubernetes:core/v1:ConfigMap", name: "c", props: { data: { "etc_otelcol-contrib_config.yaml": stringify(c) } } });
-    expect(rule("otlp-ingest-authenticated").check(cm(config))).toEqual([expect.stringMatching(/^etc_otelcol-contrib_config\.yaml: otlp http: no auth\.authenticator, yet on Kubernetes the ingress publishes it/)]);
+    const config = {
+      extensions: { bearertokenauth: {} },
+      receivers: { otlp: { protocols: { grpc: { auth: { authenticator: "bearertokenauth" } }, http: {} } } },
+      service: { extensions: ["bearertokenauth"], pipelines: { metrics: {} } },
+    };
+    const cm = (c: unknown): PolicyResource => ({
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "c",
+      props: { data: { "etc_otelcol-contrib_config.yaml": stringify(c) } },
+    });
+    expect(rule("otlp-ingest-authenticated").check(cm(config))).toEqual([
+      expect.stringMatching(/^etc_otelcol-contrib_config\.yaml: otlp http: no auth\.authenticator, yet on Kubernetes the ingress publishes it/),
+    ]);
     const notEnabled = structuredClone(config);
     notEnabled.receivers.otlp.protocols.http = { auth: { authenticator: "bearertokenauth" } };
     notEnabled.service.extensions = [];
     expect(rule("otlp-ingest-authenticated").check(cm(notEnabled))).toHaveLength(2);
-    expect(rule("otlp-ingest-authenticated").check(cm(notEnabled))[0]).toContain("otlp grpc: its authenticator bearertokenauth is not among service.extensions");
+    expect(rule("otlp-ingest-authenticated").check(cm(notEnabled))[0]).toContain(
+      "otlp grpc: its authenticator bearertokenauth is not among service.extensions",
+    );
     notEnabled.service.extensions = ["bearertokenauth"];
     expect(rule("otlp-ingest-authenticated").check(cm(notEnabled))).toEqual([]);
   });
@@ -146,7 +191,9 @@ describe("policy rules for what the stack promises", () => {
     client.props.env.OTEL_LOG_TOOL_DETAILS = "1";
     const found = rule("client-content-capture-acknowledged").check(client);
     expect(found).toHaveLength(2);
-    expect(found[0]).toMatch(/^the generated client settings set OTEL_LOG_USER_PROMPTS=1 without client\.contentCaptureAcknowledged: every developer's prompts would be collected unannounced\. Fix: /);
+    expect(found[0]).toMatch(
+      /^the generated client settings set OTEL_LOG_USER_PROMPTS=1 without client\.contentCaptureAcknowledged: every developer's prompts would be collected unannounced\. Fix: /,
+    );
     expect(found[1]).toMatch(/OTEL_LOG_TOOL_DETAILS=1 .*tool parameters/);
     client.props.contentCaptureAcknowledged = true;
     expect(rule("client-content-capture-acknowledged").check(client)).toEqual([]);
@@ -156,7 +203,11 @@ describe("policy rules for what the stack promises", () => {
     const prometheus = dockerContainer("prometheus");
     expect(rule("telemetry-retention-bounded").check(prometheus)).toEqual([]);
     prometheus.props.command = prometheus.props.command.filter((a: string) => !a.startsWith("--storage.tsdb.retention"));
-    expect(rule("telemetry-retention-bounded").check(prometheus)).toEqual([expect.stringMatching(/^container claude-telemetry-prometheus stores a Prometheus TSDB without --storage\.tsdb\.retention\.time or \.size\. Fix: set prometheus\.retentionTime/)]);
+    expect(rule("telemetry-retention-bounded").check(prometheus)).toEqual([
+      expect.stringMatching(
+        /^container claude-telemetry-prometheus stores a Prometheus TSDB without --storage\.tsdb\.retention\.time or \.size\. Fix: set prometheus\.retentionTime/,
+      ),
+    ]);
     const workload = deployment({ args: ["--storage.tsdb.path=/prometheus", "--storage.tsdb.retention.size=10GB"] });
     expect(rule("telemetry-retention-bounded").check(workload)).toEqual([]);
 
@@ -175,6 +226,11 @@ describe("policy rules for what the stack promises", () => {
   it("each rule is security, privacy or reliability, and has a unique name", () => {
     const all = [...RULES, ...STACK_RULES];
     expect(new Set(all.map((r) => r.name)).size).toBe(all.length);
-    expect(all.filter((r) => r.concern === "reliability").map((r) => r.name).sort()).toEqual(["containers-bounded-and-probed", "stateful-storage-persistent"]);
+    expect(
+      all
+        .filter((r) => r.concern === "reliability")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["containers-bounded-and-probed", "stateful-storage-persistent"]);
   });
 });

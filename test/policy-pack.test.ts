@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { defaultEnforcementLevel } from "../policies/resources.js";
+import { defaultEnforcementLevel, KIND_TYPES } from "../policies/resources.js";
 import { RULES, STACK_RULES } from "../policies/rules.js";
 import { loadProgram } from "./support/program.js";
 import { startPolicyAnalyzer, type AnalyzedResource, type PackConfig, type PolicyAnalyzer } from "./support/policy-analyzer.js";
@@ -36,8 +36,30 @@ describe("the policy pack, served by @pulumi/policy", () => {
   it("offers every rule, security and privacy ones mandatory, reliability ones advisory", async () => {
     const info = await pack.info();
     expect(info.map((p) => p.name).sort()).toEqual([...RULES, ...STACK_RULES].map((r) => r.name).sort());
-    for (const rule of [...RULES, ...STACK_RULES]) expect(info.find((p) => p.name === rule.name)?.enforcementLevel, rule.name).toBe(defaultEnforcementLevel(rule.concern));
-    expect(info.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort()).toEqual(["containers-bounded-and-probed", "stateful-storage-persistent"]);
+    for (const rule of [...RULES, ...STACK_RULES])
+      expect(info.find((p) => p.name === rule.name)?.enforcementLevel, rule.name).toBe(defaultEnforcementLevel(rule.concern));
+    expect(
+      info
+        .filter((p) => p.enforcementLevel === "advisory")
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["containers-bounded-and-probed", "stateful-storage-persistent"]);
+  });
+
+  it("names each kind of resource by its provider class's type token (what validateResourceOfType matches)", async () => {
+    const docker = await import("@pulumi/docker");
+    const k8s = await import("@pulumi/kubernetes");
+    const classes = {
+      dockerContainer: docker.Container,
+      dockerImage: docker.RemoteImage,
+      deployment: k8s.apps.v1.Deployment,
+      statefulSet: k8s.apps.v1.StatefulSet,
+      daemonSet: k8s.apps.v1.DaemonSet,
+      ingress: k8s.networking.v1.Ingress,
+      configMap: k8s.core.v1.ConfigMap,
+    };
+    for (const [kind, cls] of Object.entries(classes))
+      expect((cls as unknown as { __pulumiType: string }).__pulumiType, kind).toBe(KIND_TYPES[kind as keyof typeof KIND_TYPES]);
   });
 
   it("finds nothing wrong with any resource of the enterprise stack, one by one and as a whole", async () => {

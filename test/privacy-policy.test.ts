@@ -41,7 +41,20 @@ describe("privacy settings", () => {
 
   it("allows as labels what the dashboards and the identity chain read, plus the extras", () => {
     const allowed = metricLabelAllowList(policyOf(local({ privacy: { extraMetricLabels: ["repo.name"] } })));
-    for (const k of ["session.id", "user.email", "enduser.id", "user.account_uuid", "team", "cost_center", "model", "type", "decision", "language", "repo.name", "simulation.run"]) {
+    for (const k of [
+      "session.id",
+      "user.email",
+      "enduser.id",
+      "user.account_uuid",
+      "team",
+      "cost_center",
+      "model",
+      "type",
+      "decision",
+      "language",
+      "repo.name",
+      "simulation.run",
+    ]) {
       expect(allowed, k).toContain(k);
     }
     expect(allowed).not.toContain("git.branch");
@@ -65,19 +78,42 @@ describe("what developers are told", () => {
   it("is in the rollout guide and on the Overview and Developer dashboards", () => {
     const settings = local({ privacy: { identity: "hash" } });
     const table = collectedMarkdown(policyOf(settings));
-    expect(renderStackRolloutGuide(settings)).toContain(`## What this stack keeps\n\nWhatever a client is set to send, the stack's collector keeps only this:\n\n${table}`);
+    expect(renderStackRolloutGuide(settings)).toContain(
+      `## What this stack keeps\n\nWhatever a client is set to send, the stack's collector keeps only this:\n\n${table}`,
+    );
     const dashboards = allDashboards(dashboardPolicy(policyOf(settings)));
-    const panelsWith = dashboards.filter((d) => (d.panels ?? []).some((p) => (p as { title?: string; options?: { content?: string } }).title === COLLECTED_PANEL_TITLE && (p as { options?: { content?: string } }).options?.content?.includes(table)));
+    const panelsWith = dashboards.filter((d) =>
+      (d.panels ?? []).some(
+        (p) =>
+          (p as { title?: string; options?: { content?: string } }).title === COLLECTED_PANEL_TITLE &&
+          (p as { options?: { content?: string } }).options?.content?.includes(table),
+      ),
+    );
     expect(panelsWith.map((d) => d.uid).sort()).toEqual(["claude-code-developer", "claude-code-overview"]);
   });
 
   it("in drop mode, every person panel says why it is empty; other panels stay as they are", () => {
     const dropped = allDashboards(dashboardPolicy(policyOf(local({ privacy: { identity: "drop" } }))));
-    const noted = dropped.flatMap((d) => (d.panels ?? []).filter((p) => (p as { fieldConfig?: { defaults?: { noValue?: string } } }).fieldConfig?.defaults?.noValue === DROPPED_IDENTITY_NOTE).map((p) => `${d.uid} / ${(p as { title?: string }).title}`));
-    expect(noted).toEqual(expect.arrayContaining(["claude-code-overview / Active people", "claude-code-cost / Top spenders", "claude-code-developer / Estimated cost", "claude-code-adoption / New people"]));
+    const noted = dropped.flatMap((d) =>
+      (d.panels ?? [])
+        .filter((p) => (p as { fieldConfig?: { defaults?: { noValue?: string } } }).fieldConfig?.defaults?.noValue === DROPPED_IDENTITY_NOTE)
+        .map((p) => `${d.uid} / ${(p as { title?: string }).title}`),
+    );
+    expect(noted).toEqual(
+      expect.arrayContaining([
+        "claude-code-overview / Active people",
+        "claude-code-cost / Top spenders",
+        "claude-code-developer / Estimated cost",
+        "claude-code-adoption / New people",
+      ]),
+    );
     expect(noted).not.toContain("claude-code-overview / Sessions");
     expect(noted).not.toContain("claude-code-cost / Estimated cost by team");
     const kept = allDashboards(dashboardPolicy(policyOf(local())));
-    expect(kept.flatMap((d) => d.panels ?? []).some((p) => (p as { fieldConfig?: { defaults?: { noValue?: string } } }).fieldConfig?.defaults?.noValue === DROPPED_IDENTITY_NOTE)).toBe(false);
+    expect(
+      kept
+        .flatMap((d) => d.panels ?? [])
+        .some((p) => (p as { fieldConfig?: { defaults?: { noValue?: string } } }).fieldConfig?.defaults?.noValue === DROPPED_IDENTITY_NOTE),
+    ).toBe(false);
   });
 });

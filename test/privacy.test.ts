@@ -5,7 +5,7 @@
 // a closed set, an over-long value), as a misconfigured one could; the test reads what reached the
 // real Prometheus and the Loki double (events).
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -58,11 +58,21 @@ async function send(collector: RunningCollector, run: string): Promise<Sent> {
   meter.createCounter(METRICS.tokens.name, { unit: "tokens" }).add(100, { ...common, model: "claude-opus", type: "weird-type" });
   await meters.shutdown(); // one export: a flush before it would send the cumulative points twice
 
-  const logs = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${collector.httpEndpoint}/v1/logs` }) })] });
+  const logs = new LoggerProvider({
+    resource,
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${collector.httpEndpoint}/v1/logs` }) })],
+  });
   const logger = logs.getLogger("com.anthropic.claude_code.events", "2.1.300");
-  const event = (name: string, attrs: Record<string, string | number>) => logger.emit({ body: `claude_code.${name}`, attributes: { ...common, "event.name": name, ...attrs } });
+  const event = (name: string, attrs: Record<string, string | number>) =>
+    logger.emit({ body: `claude_code.${name}`, attributes: { ...common, "event.name": name, ...attrs } });
   event("user_prompt", { prompt_length: PROMPT.length, prompt: PROMPT });
-  event("tool_result", { tool_name: "Bash", success: "true", duration_ms: 12, tool_parameters: '{"bash_command":"cat ~/.ssh/id_rsa"}', tool_input: "cat ~/.ssh/id_rsa" });
+  event("tool_result", {
+    tool_name: "Bash",
+    success: "true",
+    duration_ms: 12,
+    tool_parameters: '{"bash_command":"cat ~/.ssh/id_rsa"}',
+    tool_input: "cat ~/.ssh/id_rsa",
+  });
   event("api_request_body", { body: '{"messages":[{"role":"user","content":"the secret sauce"}]}' });
   event("api_error", { model: "claude-opus", error: `overloaded ${"e".repeat(400)}`, status_code: "529" });
   await logs.forceFlush();
@@ -102,9 +112,19 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
     const runId = `${c.name}-${collectors.length}`;
     await send(collector, runId);
     const events = () => loki.entries().filter((e) => e.structuredMetadata.simulation_run === runId || e.stream.simulation_run === runId);
-    await waitFor(async () => events().length === 4 && (await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`)).length === 2, 30_000).catch(async (e: Error) => {
+    await waitFor(
+      async () => events().length === 4 && (await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`)).length === 2,
+      30_000,
+    ).catch(async (e: Error) => {
       const series = await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`);
-      throw new Error(`${e.message}: ${events().length} events, ${series.length} series for ${runId}\n${collector.logs().split("\n").filter((l) => /warn|error/i.test(l)).slice(-10).join("\n")}`);
+      throw new Error(
+        `${e.message}: ${events().length} events, ${series.length} series for ${runId}\n${collector
+          .logs()
+          .split("\n")
+          .filter((l) => /warn|error/i.test(l))
+          .slice(-10)
+          .join("\n")}`,
+      );
     });
     const series = await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`);
     return { labels: series.map((s) => s.metric).sort((a, b) => String(a.__name__).localeCompare(String(b.__name__))), events: events(), collector };
@@ -169,7 +189,8 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
       expect(l.team).toBe("privacy");
       expect(l.session_id).toBeDefined();
     }
-    for (const e of events) for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id"]) expect(e.structuredMetadata, k).not.toHaveProperty(k);
+    for (const e of events)
+      for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id"]) expect(e.structuredMetadata, k).not.toHaveProperty(k);
   });
 
   it("content capture acknowledged: content is kept, cut at privacy.maxContentLength", async () => {
@@ -188,7 +209,9 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
       const r = await counts("claude_code_governance_labels_trimmed_total");
       return r.reduce((a, x) => a + x.value, 0) >= 6 ? r : undefined;
     }, 30_000).catch(async (e: Error) => {
-      throw new Error(`${e.message}: ${JSON.stringify(await counts("claude_code_governance_labels_trimmed_total"))} / ${JSON.stringify(await counts("claude_code_governance_content_removed_total"))}`);
+      throw new Error(
+        `${e.message}: ${JSON.stringify(await counts("claude_code_governance_labels_trimmed_total"))} / ${JSON.stringify(await counts("claude_code_governance_content_removed_total"))}`,
+      );
     });
     expect(trimmed.reduce((a, r) => a + r.value, 0)).toBe(6);
     expect(trimmed).toHaveLength(6);

@@ -27,11 +27,18 @@ const variants: Array<[string, Settings]> = [
   [
     "enterprise with basic-auth remote write",
     parseSettings(
-      { target: "kubernetes", kubernetes: k8s, prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "u", password: "p", headers: { "X-Scope-OrgID": "claude" } } } },
+      {
+        target: "kubernetes",
+        kubernetes: k8s,
+        prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "u", password: "p", headers: { "X-Scope-OrgID": "claude" } } },
+      },
       "enterprise",
     ),
   ],
-  ["bearer remote write", parseSettings({ target: "docker", prometheus: { remoteWrite: { url: "https://prom.example.com/api/v1/write", bearerToken: "t" } } }, "local")],
+  [
+    "bearer remote write",
+    parseSettings({ target: "docker", prometheus: { remoteWrite: { url: "https://prom.example.com/api/v1/write", bearerToken: "t" } } }, "local"),
+  ],
 ];
 
 describeWithTools(["promtool"], "promtool", () => {

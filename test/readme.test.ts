@@ -48,12 +48,27 @@ describe("the README's samples", () => {
   });
 });
 
+describe("the README's settings table", () => {
+  it("is what npm run settings-table prints (run it and paste the table when this fails)", async () => {
+    const { settingsTable } = await import("../components/settings-doc.js");
+    expect(checkedBlockAfter("the table npm run settings-table prints")).toBe(settingsTable());
+  });
+});
+
 describe("the README's policy table", () => {
   it("lists exactly the pack's rules, with their concern and default level", async () => {
     const { RULES, STACK_RULES } = await import("../policies/rules.js");
     const { defaultEnforcementLevel } = await import("../policies/resources.js");
     const table = checkedBlockAfter("the policy pack's rules and their default levels");
-    const rows = table.split("\n").slice(2).map((l) => l.split("|").slice(1, -1).map((c) => c.trim().replace(/`/g, "")));
+    const rows = table
+      .split("\n")
+      .slice(2)
+      .map((l) =>
+        l
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim().replace(/`/g, "")),
+      );
     expect(rows).toEqual([...RULES, ...STACK_RULES].map((r) => [r.name, r.concern, defaultEnforcementLevel(r.concern)]));
   });
 });

@@ -1,7 +1,7 @@
 // `npm run render-diff`: two real renders of the local stack that differ (a retention and a team
 // label changed), compared as the GitOps pipeline compares the base branch with a pull request.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -32,10 +32,13 @@ describe("npm run render-diff", () => {
     dir = mkdtempSync(path.join(tmpdir(), "render-diff-"));
     renderLocal(() => {}, path.join(dir, "base", "local"));
     renderLocal(() => {}, path.join(dir, "same", "local"));
-    renderLocal((d) => {
-      d.setIn(["config", "claude-code-telemetry:prometheus", "retentionTime"], "30d");
-      d.setIn(["config", "claude-code-telemetry:client", "resourceAttributes", "team"], "payments");
-    }, path.join(dir, "head", "local"));
+    renderLocal(
+      (d) => {
+        d.setIn(["config", "claude-code-telemetry:prometheus", "retentionTime"], "30d");
+        d.setIn(["config", "claude-code-telemetry:client", "resourceAttributes", "team"], "payments");
+      },
+      path.join(dir, "head", "local"),
+    );
   });
 
   it("lists exactly the files the change touches, with the changed lines, as markdown", () => {
@@ -82,7 +85,10 @@ describe("the render diff", () => {
   const tree = (files: Record<string, string | Buffer>) => new Map(Object.entries(files).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)]));
 
   it("tells added, removed, changed and binary files apart", () => {
-    const changes = compareTrees(tree({ "a.txt": "1\n2\n", "gone.txt": "x\n", "same.txt": "s\n", "bin": Buffer.from([0, 1]) }), tree({ "a.txt": "1\n3\n", "new.txt": "n\n", "same.txt": "s\n", "bin": Buffer.from([0, 2]) }));
+    const changes = compareTrees(
+      tree({ "a.txt": "1\n2\n", "gone.txt": "x\n", "same.txt": "s\n", bin: Buffer.from([0, 1]) }),
+      tree({ "a.txt": "1\n3\n", "new.txt": "n\n", "same.txt": "s\n", bin: Buffer.from([0, 2]) }),
+    );
     expect(changes.map((c) => [c.path, c.change, c.added, c.removed, c.hunks === undefined])).toEqual([
       ["a.txt", "changed", 1, 1, false],
       ["bin", "changed", 0, 0, true],

@@ -10,7 +10,10 @@ import { grafanaEnv } from "../components/grafana.js";
 import { publicEndpoints } from "../components/endpoints.js";
 
 const local = parseSettings({ target: "docker" }, "local");
-const enterprise = parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "le", grafanaHost: "grafana.example.com" } }, "enterprise");
+const enterprise = parseSettings(
+  { target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "le", grafanaHost: "grafana.example.com" } },
+  "enterprise",
+);
 const targets = { prometheusRemoteWrite: "http://prometheus:9090/api/v1/write", lokiOtlp: "http://loki:3100/otlp", requireToken: false };
 
 type Obj = Record<string, any>;
@@ -64,7 +67,8 @@ describe("collector config", () => {
     const statements: string[] = collector().processors["transform/labels"].metric_statements;
     expect(statements).toEqual(
       ["service.name", "team", "department", "cost_center", "environment"].map(
-        (key) => `set(datapoint.attributes["${key}"], resource.attributes["${key}"]) where datapoint.attributes["${key}"] == nil and resource.attributes["${key}"] != nil`,
+        (key) =>
+          `set(datapoint.attributes["${key}"], resource.attributes["${key}"]) where datapoint.attributes["${key}"] == nil and resource.attributes["${key}"] != nil`,
       ),
     );
     expect(guaranteedLabels(local)).toEqual(["service_name", "team", "department", "cost_center", "environment"]);
@@ -103,7 +107,12 @@ describe("prometheus config", () => {
 
   it("renders remote write only when configured, with credentials from files", () => {
     const s = parseSettings(
-      { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "tenant", password: "s3cret-value", headers: { "X-Scope-OrgID": "claude" } } } },
+      {
+        target: "docker",
+        prometheus: {
+          remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "tenant", password: "s3cret-value", headers: { "X-Scope-OrgID": "claude" } },
+        },
+      },
       "l",
     );
     const text = renderPrometheusConfig(s, scrape);

@@ -106,13 +106,19 @@ describe("rollout guide", () => {
     expect(steps[0]).toMatch(/^1\. Remove the client settings from every machine/);
     expect(steps[1]).toBe("2. `pulumi destroy --stack team-a`.");
     expect(steps[2]).toContain("`docker volume rm pilot-prometheus-data pilot-loki-data pilot-grafana-data`");
-    const k8s = renderStackRolloutGuide(parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "x", namespace: "telemetry" } }, "prod"));
+    const k8s = renderStackRolloutGuide(
+      parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "x", namespace: "telemetry" } }, "prod"),
+    );
     expect(k8s).toMatch(/3\. `pulumi destroy` deletes the namespace `telemetry` and with it the PersistentVolumeClaims/);
   });
 
   it("names exactly the volumes the Docker platform keeps", () => {
     const specs = buildServiceSpecs(parseSettings({ target: "docker" }, "l"), (s) => s, { grafanaAdminPassword: "p" });
-    expect(Object.values(specs).filter((s) => s.volume).map((s) => s.name).sort()).toEqual([...SERVICES_WITH_DATA].sort());
+    expect(
+      Object.values(specs)
+        .filter((s) => s.volume)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual([...SERVICES_WITH_DATA].sort());
   });
 });
-

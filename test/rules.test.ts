@@ -11,11 +11,11 @@ import {
   RECORDED_LAST_SAMPLE,
   RECORDED_USERS,
   addDurations,
-  durationMs,
   recordingGroups,
   renderRulesFile,
   withIdentity,
 } from "../components/prometheus-rules.js";
+import { durationMs } from "../lib/duration.js";
 import { checkRules, describeWithTools, testRules } from "./support/tools.js";
 
 describe("rule helpers", () => {
@@ -114,13 +114,23 @@ function unitTests() {
           cost(`${CLI},${org("t1")},session_id="f",model="m1"`, [null, 1]),
           // Silent for 30 minutes (laptop asleep), then more: not counted twice.
           cost(`${CLI},${org("t2")},session_id="g",user_email="g@x",model="m1"`, [null, 1, ...blanks(30), 3]),
-          { series: `${METRICS.tokens.prometheus}{${CLI},${org("t1")},session_id="a",user_email="a@x",model="m1",type="cacheRead"}`, values: values([null, 100, 250]) },
+          {
+            series: `${METRICS.tokens.prometheus}{${CLI},${org("t1")},session_id="a",user_email="a@x",model="m1",type="cacheRead"}`,
+            values: values([null, 100, 250]),
+          },
           { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="a",user_email="a@x"}`, values: values([null, 1, 1, 1, 1, 1]) },
           { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="b",user_email="b@x"}`, values: values([null, 1, 1]) },
           { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="f"}`, values: values([null, null, null, 1, 1, 1, 1, 1, 1, 1, 1]) },
         ],
         promql_expr_test: [
-          { expr: sum(C.cost.record, "team"), eval_time: "60m", exp_samples: [{ labels: "{team=\"t1\"}", value: 6.5 }, { labels: "{team=\"t2\"}", value: 13 }] },
+          {
+            expr: sum(C.cost.record, "team"),
+            eval_time: "60m",
+            exp_samples: [
+              { labels: '{team="t1"}', value: 6.5 },
+              { labels: '{team="t2"}', value: 13 },
+            ],
+          },
           {
             expr: sum(C.cost.record, "user"),
             eval_time: "60m",
@@ -133,14 +143,29 @@ function unitTests() {
               { labels: '{user="u-c"}', value: 8 },
             ],
           },
-          { expr: sum(C.cost.record, "service_name"), eval_time: "60m", exp_samples: [{ labels: '{service_name="claude-code"}', value: 17.5 }, { labels: '{service_name="claude-code-desktop"}', value: 2 }] },
+          {
+            expr: sum(C.cost.record, "service_name"),
+            eval_time: "60m",
+            exp_samples: [
+              { labels: '{service_name="claude-code"}', value: 17.5 },
+              { labels: '{service_name="claude-code-desktop"}', value: 2 },
+            ],
+          },
           { expr: sum(C.tokens.record, "type, model"), eval_time: "60m", exp_samples: [{ labels: '{model="m1",type="cacheRead"}', value: 250 }] },
           { expr: sum(C.sessions.record, "team"), eval_time: "60m", exp_samples: [{ labels: '{team="t1"}', value: 3 }] },
           // Summed over part of the time: only what arrived in that window (b: 3 → 5 between 4m and 6m).
           { expr: `sum(sum_over_time(${C.cost.record}{user="b@x"}[2m]))`, eval_time: "7m", exp_samples: [{ labels: "{}", value: 2 }] },
           // People, not installations or sessions; sessions without identity are not people.
-          { expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perMinute}{user!=""}[60m])))`, eval_time: "60m", exp_samples: [{ labels: "{}", value: 2 }] },
-          { expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perHour}{user!=""}[1h])))`, eval_time: "70m", exp_samples: [{ labels: "{}", value: 2 }] },
+          {
+            expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perMinute}{user!=""}[60m])))`,
+            eval_time: "60m",
+            exp_samples: [{ labels: "{}", value: 2 }],
+          },
+          {
+            expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perHour}{user!=""}[1h])))`,
+            eval_time: "70m",
+            exp_samples: [{ labels: "{}", value: 2 }],
+          },
           { expr: `max(max_over_time(${RECORDED_LAST_SAMPLE}[1h]))`, eval_time: "60m", exp_samples: [{ labels: "{}", value: 600 }] },
         ],
       },

@@ -60,25 +60,57 @@ describe("bad settings stop with one message per problem naming the key", () => 
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
     ["missing target", {}, /claude-code-telemetry:target: is required/],
     ["unknown target", { target: "nomad" }, /:target: must be 'docker' or 'kubernetes'.*"nomad"/],
-    ["unknown top-level key", { target: "docker", grafanna: {} }, /:grafanna: unknown setting \(did you mean claude-code-telemetry:grafana\?\) \(allowed here: target, environment/],
+    [
+      "unknown top-level key",
+      { target: "docker", grafanna: {} },
+      /:grafanna: unknown setting \(did you mean claude-code-telemetry:grafana\?\) \(allowed here: target, environment/,
+    ],
     ["unknown nested key", { target: "docker", prometheus: { retention: "15d" } }, /:prometheus\.retention: unknown setting \(allowed here: retentionTime/],
     ["bad retention", { target: "docker", prometheus: { retentionTime: "15x" } }, /:prometheus\.retentionTime: must be a retention time such as 15d.*"15x"/],
     ["bad size", { target: "docker", prometheus: { retentionSize: "10 gigs" } }, /:prometheus\.retentionSize: must be a size such as 512MB/],
     ["port out of range", { target: "docker", docker: { ports: { grafana: 70000 } } }, /:docker\.ports\.grafana: must be a port between 1 and 65535.*70000/],
     ["port of wrong type", { target: "docker", docker: { ports: { grafana: "3000" } } }, /:docker\.ports\.grafana: .*port/],
     ["duplicate ports", { target: "docker", docker: { ports: { grafana: 9090 } } }, /:docker\.ports: every published port must be different/],
-    ["remote write URL not a URL", { target: "docker", prometheus: { remoteWrite: { url: "mimir:9009/api/v1/push" } } }, /:prometheus\.remoteWrite\.url: must be an absolute http or https URL/],
+    [
+      "remote write URL not a URL",
+      { target: "docker", prometheus: { remoteWrite: { url: "mimir:9009/api/v1/push" } } },
+      /:prometheus\.remoteWrite\.url: must be an absolute http or https URL/,
+    ],
     ["latest image", { target: "docker", images: { grafana: "grafana/grafana:latest" } }, /:images\.grafana: must not use the 'latest' tag/],
     ["untagged image", { target: "docker", images: { loki: "grafana/loki" } }, /:images\.loki: must be pinned to an exact tag or digest/],
     ["bind address not an IP", { target: "docker", docker: { bindAddress: "localhost" } }, /:docker\.bindAddress: must be an IPv4 address/],
     ["kubernetes without its section", { target: "kubernetes" }, /:kubernetes: is required when target is 'kubernetes'/],
-    ["host name with scheme", { target: "kubernetes", kubernetes: { ...k8s, otlpHost: "https://otel.example.com" } }, /:kubernetes\.otlpHost: must be a DNS host name/],
-    ["maxReplicas below replicas", { target: "kubernetes", kubernetes: k8s, collector: { replicas: 5, maxReplicas: 3 } }, /:collector\.maxReplicas: must be at least collector\.replicas \(5\)/],
-    ["basic auth half set", { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "u" } } }, /:prometheus\.remoteWrite: basic auth needs both username and password/],
+    [
+      "host name with scheme",
+      { target: "kubernetes", kubernetes: { ...k8s, otlpHost: "https://otel.example.com" } },
+      /:kubernetes\.otlpHost: must be a DNS host name/,
+    ],
+    [
+      "maxReplicas below replicas",
+      { target: "kubernetes", kubernetes: k8s, collector: { replicas: 5, maxReplicas: 3 } },
+      /:collector\.maxReplicas: must be at least collector\.replicas \(5\)/,
+    ],
+    [
+      "basic auth half set",
+      { target: "docker", prometheus: { remoteWrite: { url: "https://mimir.example.com/api/v1/push", username: "u" } } },
+      /:prometheus\.remoteWrite: basic auth needs both username and password/,
+    ],
     ["boolean as string", { target: "docker", collector: { debugExporter: "yes" } }, /:collector\.debugExporter: must be true or false \(got "yes"\)$/],
-    ["bad attribute value", { target: "docker", client: { resourceAttributes: { team: "data science" } } }, /:client\.resourceAttributes\.team: must not contain spaces, commas or '='/],
-    ["mTLS without client files", { target: "kubernetes", kubernetes: { ...k8s, clientCaPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }, /:client\.tls: needs certFile and keyFile/],
-    ["conflicting environment attribute", { target: "docker", environment: "dev", client: { resourceAttributes: { environment: "prod" } } }, /:client\.resourceAttributes\.environment: differs from environment \(dev\)/],
+    [
+      "bad attribute value",
+      { target: "docker", client: { resourceAttributes: { team: "data science" } } },
+      /:client\.resourceAttributes\.team: must not contain spaces, commas or '='/,
+    ],
+    [
+      "mTLS without client files",
+      { target: "kubernetes", kubernetes: { ...k8s, clientCaPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } },
+      /:client\.tls: needs certFile and keyFile/,
+    ],
+    [
+      "conflicting environment attribute",
+      { target: "docker", environment: "dev", client: { resourceAttributes: { environment: "prod" } } },
+      /:client\.resourceAttributes\.environment: differs from environment \(dev\)/,
+    ],
     ["prompt logging without acknowledgement", { target: "docker", client: { logUserPrompts: true } }, /:client\.logUserPrompts: captures content/],
   ];
 
@@ -94,7 +126,7 @@ describe("bad settings stop with one message per problem naming the key", () => 
 
   it("puts the problem count and each key in the error message", () => {
     expect(() => parseSettings({ target: "docker", loki: { retentionPeriod: "1 month" } }, "t")).toThrow(
-      /Invalid stack settings \(1 problem\):\n  - claude-code-telemetry:loki\.retentionPeriod: /,
+      /Invalid stack settings \(1 problem\):\n {2}- claude-code-telemetry:loki\.retentionPeriod: /,
     );
   });
 });
@@ -110,8 +142,13 @@ describe("settings errors a person can act on", () => {
   });
 
   it("reports keys under a misspelt namespace instead of ignoring them", () => {
-    const { raw, problems: found } = settingsFromPulumiConfig({ "claude-code-telemtry:target": "docker", "claude-code-telemetry:loki": '{"retentionPeriod":"7d"}' });
-    expect(found).toEqual(["claude-code-telemtry:target: not read: the namespace 'claude-code-telemtry' is not this project's (did you mean claude-code-telemetry:target?)"]);
+    const { raw, problems: found } = settingsFromPulumiConfig({
+      "claude-code-telemtry:target": "docker",
+      "claude-code-telemetry:loki": '{"retentionPeriod":"7d"}',
+    });
+    expect(found).toEqual([
+      "claude-code-telemtry:target: not read: the namespace 'claude-code-telemtry' is not this project's (did you mean claude-code-telemetry:target?)",
+    ]);
     let message = "";
     try {
       parseSettings(raw, "local", found);
@@ -126,7 +163,9 @@ describe("settings errors a person can act on", () => {
   });
 
   it("suggests the setting a misspelt key was meant to be", () => {
-    expect(text({ target: "docker", prometheus: { retentionTme: "15d" } })).toMatch(/:prometheus\.retentionTme: unknown setting \(did you mean claude-code-telemetry:prometheus\.retentionTime\?\)/);
+    expect(text({ target: "docker", prometheus: { retentionTme: "15d" } })).toMatch(
+      /:prometheus\.retentionTme: unknown setting \(did you mean claude-code-telemetry:prometheus\.retentionTime\?\)/,
+    );
     expect(text({ target: "docker", zzz: 1 })).not.toMatch(/did you mean/);
   });
 
@@ -153,13 +192,16 @@ describe("settings errors a person can act on", () => {
     [
       "maxReplicas below replicas beside a fractional batch size",
       { target: "kubernetes", kubernetes: k8s, collector: { replicas: 5, maxReplicas: 3, batchSize: 1.5 } },
-      ["claude-code-telemetry:collector.batchSize: must be a whole number (got 1.5)", "claude-code-telemetry:collector.maxReplicas: must be at least collector.replicas (5) (got 3)"],
+      [
+        "claude-code-telemetry:collector.batchSize: must be a whole number (got 1.5)",
+        "claude-code-telemetry:collector.maxReplicas: must be at least collector.replicas (5) (got 3)",
+      ],
     ],
     [
       "kubernetes section missing beside a bad field elsewhere",
       { target: "kubernetes", loki: { retentionPeriod: "forever" } },
       [
-        "claude-code-telemetry:loki.retentionPeriod: must be a retention period such as 15d, 12h, 1w or 90s (units y, w, d, h, m, s, ms, largest first) (got \"forever\")",
+        'claude-code-telemetry:loki.retentionPeriod: must be a retention period such as 15d, 12h, 1w or 90s (units y, w, d, h, m, s, ms, largest first) (got "forever")',
         "claude-code-telemetry:kubernetes: is required when target is 'kubernetes' (otlpHost, clusterIssuer, …)",
       ],
     ],
@@ -177,7 +219,20 @@ describe("settings errors a person can act on", () => {
       else leaves.push(path);
     };
     walk(full, []);
-    const optional = ["prometheus.retentionSize", "prometheus.remoteWrite.url", "prometheus.remoteWrite.username", "grafana.rootUrl", "docker.advertisedHost", "kubernetes.grafanaHost", "kubernetes.context", "kubernetes.storageClass", "kubernetes.clientCaPem", "privacy.hashKey", "client.tls.certFile", "collector.labelAttributes"];
+    const optional = [
+      "prometheus.retentionSize",
+      "prometheus.remoteWrite.url",
+      "prometheus.remoteWrite.username",
+      "grafana.rootUrl",
+      "docker.advertisedHost",
+      "kubernetes.grafanaHost",
+      "kubernetes.context",
+      "kubernetes.storageClass",
+      "kubernetes.clientCaPem",
+      "privacy.hashKey",
+      "client.tls.certFile",
+      "collector.labelAttributes",
+    ];
     leaves.push(...optional.map((p) => p.split(".")));
     const targets = leaves.filter((p) => p[0] !== "stack" && p.length > 0);
     expect(targets.length).toBeGreaterThan(60);
@@ -196,7 +251,7 @@ describe("settings errors a person can act on", () => {
           found = (e as SettingsError).problems;
         }
         for (const line of found) {
-          expect(line, `${path.join(".")} = ${JSON.stringify(bad)}`).toMatch(/^claude-code-telemetry:[\w.\[\]-]* ?[\w.\[\] -]*: /);
+          expect(line, `${path.join(".")} = ${JSON.stringify(bad)}`).toMatch(/^claude-code-telemetry:[\w.[\]-]* ?[\w.[\] -]*: /);
           expect(line, `${path.join(".")} = ${JSON.stringify(bad)}`).not.toMatch(zodWords);
           seen.push(line);
         }
@@ -226,7 +281,7 @@ describe("publishing the local stack beyond loopback", () => {
   it("needs an explicit acknowledgement", () => {
     expect(problems({ target: "docker", docker: { bindAddress: "0.0.0.0" } })).toEqual([
       "claude-code-telemetry:docker.bindAddress: 0.0.0.0 publishes the OTLP receivers and Grafana beyond this machine: set docker.networkExposureAcknowledged: true to confirm " +
-        "(OTLP then requires a bearer token; Prometheus and Loki stay on 127.0.0.1), or keep 127.0.0.1 (got \"0.0.0.0\")",
+        '(OTLP then requires a bearer token; Prometheus and Loki stay on 127.0.0.1), or keep 127.0.0.1 (got "0.0.0.0")',
     ]);
     expect(problems({ target: "docker", docker: { bindAddress: "10.0.0.5" } })[0]).toMatch(/^claude-code-telemetry:docker\.bindAddress: 10\.0\.0\.5 publishes/);
   });
@@ -239,7 +294,10 @@ describe("publishing the local stack beyond loopback", () => {
 
   it("accepts any loopback address without it, and an acknowledged exposure", () => {
     expect(parseSettings({ target: "docker", docker: { bindAddress: "127.0.0.2" } }, "l").docker.networkExposureAcknowledged).toBe(false);
-    const s = parseSettings({ target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } }, "l");
+    const s = parseSettings(
+      { target: "docker", docker: { bindAddress: "0.0.0.0", networkExposureAcknowledged: true, advertisedHost: "telemetry.internal" } },
+      "l",
+    );
     expect(s.docker.advertisedHost).toBe("telemetry.internal");
   });
 });

@@ -20,7 +20,8 @@ import {
   SERVICE_NAMES,
   STANDARD_ATTRIBUTES,
 } from "../components/claude/telemetry.js";
-import { parseSimulateArgs, UsageError } from "../simulator/cli-args.js";
+import { parseSimulateArgs } from "../simulator/cli-args.js";
+import { UsageError } from "../lib/cli.js";
 import {
   buildModel,
   createMemorySink,
@@ -139,7 +140,19 @@ describe("simulated telemetry matches the catalog", async () => {
   it("sends events as Claude Code does: body, event.name, timestamp, sequence, prompt.id, typed values", () => {
     const problems: string[] = [];
     const check = (ok: boolean, what: string) => ok || problems.push(what);
-    const numeric = ["duration_ms", "cost_usd", "input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens", "prompt_length", "attempt", "status_code", "tool_input_size_bytes", "tool_result_size_bytes"];
+    const numeric = [
+      "duration_ms",
+      "cost_usd",
+      "input_tokens",
+      "output_tokens",
+      "cache_read_tokens",
+      "cache_creation_tokens",
+      "prompt_length",
+      "attempt",
+      "status_code",
+      "tool_input_size_bytes",
+      "tool_result_size_bytes",
+    ];
     const bySession = new Map<unknown, number[]>();
     for (const log of run.logs) {
       const a = log.attributes;
@@ -160,7 +173,8 @@ describe("simulated telemetry matches the catalog", async () => {
       bySession.set(a["session.id"], [...(bySession.get(a["session.id"]) ?? []), a["event.sequence"] as number]);
       for (const key of numeric) if (key in a) check(typeof a[key] === "number" && (a[key] as number) >= 0, `${def.name}: ${key}=${JSON.stringify(a[key])}`);
       if (def.name === "tool_result") check(a.success === "true" || a.success === "false", `tool_result: success=${JSON.stringify(a.success)}`);
-      if ("tool_source" in a) check(a.tool_source === (a.tool_name === MCP_TOOL_NAME ? "mcp" : "builtin"), `${def.name}: ${String(a.tool_name)} from ${String(a.tool_source)}`);
+      if ("tool_source" in a)
+        check(a.tool_source === (a.tool_name === MCP_TOOL_NAME ? "mcp" : "builtin"), `${def.name}: ${String(a.tool_name)} from ${String(a.tool_source)}`);
     }
     expect(problems).toEqual([]);
     expect(run.logs.some((l) => "prompt" in l.attributes)).toBe(false); // prompt content is opt-in, never simulated
@@ -195,10 +209,23 @@ describe("expected totals equal what the SDK exported", () => {
 
       relClose(sum(of(METRICS.cost.name).map((p) => p.value)), want.costUsd);
       for (const team of BASE.teams ?? []) {
-        relClose(sum(of(METRICS.cost.name).filter((p) => p.attributes.team === team).map((p) => p.value)), want.costByTeam[team] ?? 0);
+        relClose(
+          sum(
+            of(METRICS.cost.name)
+              .filter((p) => p.attributes.team === team)
+              .map((p) => p.value),
+          ),
+          want.costByTeam[team] ?? 0,
+        );
       }
       for (const type of TOKEN_TYPES) {
-        expect(sum(of(METRICS.tokens.name).filter((p) => p.attributes.type === type).map((p) => p.value))).toBe(want.tokens[type]);
+        expect(
+          sum(
+            of(METRICS.tokens.name)
+              .filter((p) => p.attributes.type === type)
+              .map((p) => p.value),
+          ),
+        ).toBe(want.tokens[type]);
       }
       expect(new Set(of(METRICS.session.name).map((p) => p.attributes["session.id"])).size).toBe(want.sessions);
       expect(sum(of(METRICS.session.name).map((p) => p.value))).toBe(want.sessions);
@@ -208,7 +235,14 @@ describe("expected totals equal what the SDK exported", () => {
       expect(sum(lines.filter((p) => p.attributes.type === "removed").map((p) => p.value))).toBe(want.linesOfCode.removed);
       expect(sum(of(METRICS.commit.name).map((p) => p.value))).toBe(want.commits);
       expect(sum(of(METRICS.pullRequest.name).map((p) => p.value))).toBe(want.pullRequests);
-      relClose(sum(of(METRICS.activeTime.name).filter((p) => p.attributes.type === "cli").map((p) => p.value)), want.activeTimeSeconds.cli);
+      relClose(
+        sum(
+          of(METRICS.activeTime.name)
+            .filter((p) => p.attributes.type === "cli")
+            .map((p) => p.value),
+        ),
+        want.activeTimeSeconds.cli,
+      );
       // One export per session in a burst: points per metric = distinct series.
       for (const def of catalogMetrics) expect(of(def.name).length, def.name).toBe(want.series[def.name]);
       expect(run.stats.metricPoints).toBe(run.points.length);
@@ -277,7 +311,24 @@ describe("live mode", () => {
 describe("command-line flags", () => {
   const ok = ["--endpoint", "http://127.0.0.1:4318"];
   it("parses a full command line", () => {
-    const cmd = parseSimulateArgs([...ok, "--protocol", "grpc", "--users", "7", "--teams", "a,b", "--duration", "1m30s", "--seed", "0", "--temporality", "delta", "--burst", "--marker", "m1"]);
+    const cmd = parseSimulateArgs([
+      ...ok,
+      "--protocol",
+      "grpc",
+      "--users",
+      "7",
+      "--teams",
+      "a,b",
+      "--duration",
+      "1m30s",
+      "--seed",
+      "0",
+      "--temporality",
+      "delta",
+      "--burst",
+      "--marker",
+      "m1",
+    ]);
     expect(cmd.mode).toBe("burst");
     expect(cmd.target).toMatchObject({ protocol: "grpc", temporality: "delta" });
     expect(cmd.model).toMatchObject({ users: 7, teams: ["a", "b"], durationMs: 90_000, seed: 0, marker: "m1" });
@@ -387,7 +438,10 @@ describe("real OTLP transport (to a recording stand-in server, not a collector)"
     );
     try {
       const model = buildModel({ seed: 12, users: 2, sessions: 2, startTimeMs: Date.now() - 60_000 });
-      const stats = await emitBurst(model, otlpExporters({ endpoint: `http://127.0.0.1:${port}`, protocol: "grpc", token: "grpc-token", temporality: "delta" }));
+      const stats = await emitBurst(
+        model,
+        otlpExporters({ endpoint: `http://127.0.0.1:${port}`, protocol: "grpc", token: "grpc-token", temporality: "delta" }),
+      );
       expect(stats.exportErrors).toBe(0);
       expect(calls.filter((c) => c.service === "metrics").length).toBe(2);
       expect(calls.filter((c) => c.service === "logs").length).toBeGreaterThanOrEqual(2);
@@ -404,7 +458,22 @@ describe("real OTLP transport (to a recording stand-in server, not a collector)"
     const collector = await httpCollector();
     try {
       const token = "cli-token-7d2e";
-      const args = ["tsx", "scripts/simulate.ts", "--endpoint", collector.url, "--token", token, "--users", "3", "--sessions", "4", "--burst", "--json", "--seed", "9"];
+      const args = [
+        "tsx",
+        "scripts/simulate.ts",
+        "--endpoint",
+        collector.url,
+        "--token",
+        token,
+        "--users",
+        "3",
+        "--sessions",
+        "4",
+        "--burst",
+        "--json",
+        "--seed",
+        "9",
+      ];
       // Asynchronous: the collector answering the command lives in this process.
       const child = spawn("npx", args, { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";

@@ -44,7 +44,10 @@ describe("test names", () => {
   });
 
   it.each(withStandIns)("%s names the stand-ins it starts", (file, source) => {
-    expect(titles(source).some((t) => /double|stand-in|stub/i.test(t)), `${file} starts ${standInsStarted(source).join(", ")} without saying so in a title`).toBe(true);
+    expect(
+      titles(source).some((t) => /double|stand-in|stub/i.test(t)),
+      `${file} starts ${standInsStarted(source).join(", ")} without saying so in a title`,
+    ).toBe(true);
   });
 
   it.each(files)("%s claims a real component only where it runs it", (file) => {

@@ -17,7 +17,10 @@ beforeAll(async () => {
 
 describe("ingest token rotation", () => {
   it("keeps generation 1 and adds generation 2; the output is the new one", async () => {
-    const passwords = mocks.ofType("random:index/randomPassword:RandomPassword").map((p) => p.name).sort();
+    const passwords = mocks
+      .ofType("random:index/randomPassword:RandomPassword")
+      .map((p) => p.name)
+      .sort();
     expect(passwords).toEqual(["claude-telemetry-grafana-admin", "claude-telemetry-ingest-token", "claude-telemetry-ingest-token-g2"]);
     const secret = mocks.ofType("kubernetes:core/v1:Secret").find((s) => s.inputs.metadata.name.includes("collector"))!;
     const current = await outputValue<string>(program.ingestToken);

@@ -98,8 +98,14 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     const settings = parseSettings({ target: "kubernetes", kubernetes: K8S, client: { protocol: "http/protobuf" } }, "verify-e2e");
     const prometheus = await startPrometheus(renderedPrometheus(parseSettings({ target: "docker" }, "verify-e2e")));
     const loki = await startLokiDouble();
-    const collector = await startCollector({ config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }), env: { [INGEST_TOKEN_ENV]: TOKEN } });
-    const grafana = await startGrafanaStandIn(grafanaContainerFiles(renderStackFiles(settings)), { backends: { prometheus: prometheus.url, loki: loki.url }, login: { user: ADMIN, password: PASSWORD } });
+    const collector = await startCollector({
+      config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }),
+      env: { [INGEST_TOKEN_ENV]: TOKEN },
+    });
+    const grafana = await startGrafanaStandIn(grafanaContainerFiles(renderStackFiles(settings)), {
+      backends: { prometheus: prometheus.url, loki: loki.url },
+      login: { user: ADMIN, password: PASSWORD },
+    });
 
     // What `pulumi stack output --json --show-secrets` prints for an enterprise stack.
     const outputs = {
@@ -111,12 +117,19 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
       grafanaAdminPassword: PASSWORD,
       ingestToken: TOKEN,
       clientEnv: renderClientBundle(settings, TOKEN).env,
-      privacyPolicy: { identity: settings.privacy.identity, contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged, maxContentLength: settings.privacy.maxContentLength },
+      privacyPolicy: {
+        identity: settings.privacy.identity,
+        contentCaptureAcknowledged: settings.client.contentCaptureAcknowledged,
+        maxContentLength: settings.privacy.maxContentLength,
+      },
     };
     writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
     // The same stack claiming a policy its collector does not apply (for the privacy check's failure).
     writeFileSync(path.join(dir, "outputs-claims-hash.json"), JSON.stringify({ ...outputs, privacyPolicy: { ...outputs.privacyPolicy, identity: "hash" } }));
-    writeFileSync(path.join(dir, "pulumi"), `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs")}\${OUTPUTS_VARIANT:-}.json"\n`);
+    writeFileSync(
+      path.join(dir, "pulumi"),
+      `#!/bin/sh\n[ "$1 $2" = "stack output" ] || exit 3\ncat "${path.join(dir, "outputs")}\${OUTPUTS_VARIANT:-}.json"\n`,
+    );
     chmodSync(path.join(dir, "pulumi"), 0o755);
     env = { prometheus, collector, loki, servers: [grafana.server], front: collector.httpEndpoint, grafana: grafana.url, dir, runs: [] };
   }, 120_000);
@@ -136,7 +149,15 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     const run = await verify(["--stack", "verify-e2e", "--timeout", "4m"], 330_000);
     expect(run.code, run.out).toBe(0);
     const out = run.out;
-    for (const name of ["Grafana /api/health", "Grafana admin login", "Prometheus /-/ready", "Loki /ready", "Grafana datasources provisioned", "Grafana dashboards provisioned"]) expect(result(out, name), name).toBe("PASS");
+    for (const name of [
+      "Grafana /api/health",
+      "Grafana admin login",
+      "Prometheus /-/ready",
+      "Loki /ready",
+      "Grafana datasources provisioned",
+      "Grafana dashboards provisioned",
+    ])
+      expect(result(out, name), name).toBe("PASS");
     expect(out).toMatch(/Prometheus \/-\/ready\s+PASS\s+Grafana datasource proxy/);
     expect(result(out, "OTLP HTTP /v1/metrics without token is refused")).toBe("PASS");
     expect(result(out, "OTLP HTTP /v1/logs with token is accepted")).toBe("PASS");
@@ -168,7 +189,10 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
 
   it("reaches Prometheus and Loki directly from flags, and can skip sending", async () => {
     const e = must();
-    const run = await verify(["--prometheus-url", e.prometheus.url, "--loki-url", e.loki.url, "--otlp-http", e.front, "--token", TOKEN, "--skip-send"], 120_000);
+    const run = await verify(
+      ["--prometheus-url", e.prometheus.url, "--loki-url", e.loki.url, "--otlp-http", e.front, "--token", TOKEN, "--skip-send"],
+      120_000,
+    );
     expect(run.code, run.out).toBe(0);
     expect(run.out).toMatch(new RegExp(`Prometheus /-/ready\\s+PASS\\s+${e.prometheus.url.replace(/[.]/g, "\\.")}`));
     expect(result(run.out, "Grafana /api/health")).toBe("SKIP");
@@ -194,12 +218,18 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
     const refused = await verify(["--stack", "verify-e2e", "--skip-send"], 120_000, { GRAFANA_ADMIN_PASSWORD: wrong });
     expect(refused.code, refused.out).toBe(1);
     expect(result(refused.out, "Grafana /api/health")).toBe("PASS");
-    expect(refused.out).toMatch(/^Grafana admin login\s+FAIL\s+.*Grafana answers but refuses admin with this password \(HTTP 401\).*restart the Grafana container/m);
+    expect(refused.out).toMatch(
+      /^Grafana admin login\s+FAIL\s+.*Grafana answers but refuses admin with this password \(HTTP 401\).*restart the Grafana container/m,
+    );
     expect(result(refused.out, "Grafana datasources provisioned")).toBe("SKIP");
     expect(refused.out).not.toContain(wrong);
 
     const dead = `http://${LOOPBACK}:${await freePort()}`;
-    const down = await verify(["--grafana-url", dead, "--prometheus-url", e.prometheus.url, "--loki-url", e.loki.url, "--otlp-http", e.front, "--token", TOKEN, "--skip-send"], 120_000, { GRAFANA_ADMIN_PASSWORD: PASSWORD });
+    const down = await verify(
+      ["--grafana-url", dead, "--prometheus-url", e.prometheus.url, "--loki-url", e.loki.url, "--otlp-http", e.front, "--token", TOKEN, "--skip-send"],
+      120_000,
+      { GRAFANA_ADMIN_PASSWORD: PASSWORD },
+    );
     expect(down.code, down.out).toBe(1);
     expect(result(down.out, "Grafana /api/health")).toBe("FAIL");
     expect(down.out).toMatch(/^Grafana admin login\s+FAIL\s+.*Grafana is not reachable/m);
@@ -248,14 +278,19 @@ describe("verify: which panels must show the run", () => {
   it("names the series a PromQL query reads, not its functions, labels or durations", () => {
     const perPerson = `${cost} / count by (team) (group by (team, user) (count_over_time(${RECORDED_USERS.perMinute}{user!=""}[1h])))`;
     expect(promqlSeriesNames(perPerson)).toEqual([RECORDED_COUNTERS.cost.record, RECORDED_USERS.perMinute]);
-    expect(promqlSeriesNames("time() - max(max_over_time(claude_code:last_sample:timestamp_seconds[7d]))")).toEqual(["claude_code:last_sample:timestamp_seconds"]);
+    expect(promqlSeriesNames("time() - max(max_over_time(claude_code:last_sample:timestamp_seconds[7d]))")).toEqual([
+      "claude_code:last_sample:timestamp_seconds",
+    ]);
     expect(promqlSeriesNames("topk(20, max by (exporter) (otelcol_exporter_queue_size))")).toEqual(["otelcol_exporter_queue_size"]);
   });
 
   it("requires data only where everything read is filled by the run and nothing filters it out", () => {
     expect(promqlExpectation(cost, facts).mustHaveData).toBe(true);
     expect(promqlExpectation(`${cost} / count(count_over_time(${RECORDED_USERS.perMinute}{user!=""}[1h]))`, facts).mustHaveData).toBe(true);
-    expect(promqlExpectation(`sum(sum_over_time(${RECORDED_COUNTERS.cost.record}{model="opus"}[1h]))`, facts)).toMatchObject({ mustHaveData: false, why: expect.stringContaining('model="opus"') });
+    expect(promqlExpectation(`sum(sum_over_time(${RECORDED_COUNTERS.cost.record}{model="opus"}[1h]))`, facts)).toMatchObject({
+      mustHaveData: false,
+      why: expect.stringContaining('model="opus"'),
+    });
     expect(promqlExpectation(`count(count_over_time(${RECORDED_USERS.perHour}[1d]))`, facts).why).toContain(RECORDED_USERS.perHour);
     expect(promqlExpectation(`${cost} unless ${cost} offset 1h`, facts).mustHaveData).toBe(false);
     expect(promqlExpectation(cost, NO_FACTS).mustHaveData).toBe(false);
@@ -273,7 +308,11 @@ describe("verify: which panels must show the run", () => {
     expect(arrived.series.has(RECORDED_COUNTERS.sessions.record)).toBe(true);
     expect(arrived.series.has(RECORDED_USERS.perHour)).toBe(false);
     expect(arrived.series.has(RECORDED_COUNTERS.pullRequests.record)).toBe(sent.pullRequests > 0);
-    expect([...arrived.events].sort()).toEqual(Object.keys(sent.events).filter((e) => (sent.events as Record<string, number>)[e]! > 0).sort());
+    expect([...arrived.events].sort()).toEqual(
+      Object.keys(sent.events)
+        .filter((e) => (sent.events as Record<string, number>)[e]! > 0)
+        .sort(),
+    );
     expect(runFacts(sent, { recorded: false, loki: false })).toEqual({ series: new Set(), presentLabels: new Set(), events: new Set() });
   });
 });
@@ -305,7 +344,16 @@ describe("the Grafana stand-in", () => {
 });
 
 describe("verify: where the stack is reached", () => {
-  const outputs = { target: "kubernetes", grafanaUrl: "https://grafana.example.test", prometheusUrl: "http://localhost:9090", otlpHttpEndpoint: "https://otel.example.test", otlpGrpcEndpoint: "https://otel.example.test", grafanaAdminUser: "admin", grafanaAdminPassword: "pw-" + "x".repeat(20), ingestToken: "t".repeat(32) };
+  const outputs = {
+    target: "kubernetes",
+    grafanaUrl: "https://grafana.example.test",
+    prometheusUrl: "http://localhost:9090",
+    otlpHttpEndpoint: "https://otel.example.test",
+    otlpGrpcEndpoint: "https://otel.example.test",
+    grafanaAdminUser: "admin",
+    grafanaAdminPassword: "pw-" + "x".repeat(20),
+    ingestToken: "t".repeat(32),
+  };
 
   it("queries the in-cluster Prometheus and Loki through Grafana's datasource proxy, unless a URL is given", () => {
     const t = resolveTargets({}, { outputs });
@@ -322,13 +370,22 @@ describe("verify: where the stack is reached", () => {
 
   it("reaches the local stack's published ports, Loki at the stack file's port, with the clients' protocol and token", () => {
     const settings = parseSettings({ target: "docker", client: { protocol: "grpc" } }, "local");
-    const local = { target: "docker", grafanaUrl: "http://127.0.0.1:3000", prometheusUrl: "http://127.0.0.1:9090", otlpGrpcEndpoint: "http://127.0.0.1:4317", otlpHttpEndpoint: "http://127.0.0.1:4318" };
+    const local = {
+      target: "docker",
+      grafanaUrl: "http://127.0.0.1:3000",
+      prometheusUrl: "http://127.0.0.1:9090",
+      otlpGrpcEndpoint: "http://127.0.0.1:4317",
+      otlpHttpEndpoint: "http://127.0.0.1:4318",
+    };
     const t = resolveTargets({}, { outputs: local, clientEnv: renderClientBundle(settings, "k".repeat(24)).env, dockerLokiPort: 3110 });
     expect(t.prometheus.endpoint?.base).toBe("http://127.0.0.1:9090");
     expect(t.loki.endpoint?.base).toBe("http://127.0.0.1:3110");
     expect(t.protocol).toBe("grpc");
     expect(t.token).toBe("k".repeat(24));
-    expect(resolveTargets({ otlpHttp: "http://127.0.0.1:4318" }, undefined)).toMatchObject({ protocol: "http/protobuf", loki: { missing: expect.stringContaining("--loki-url") } });
+    expect(resolveTargets({ otlpHttp: "http://127.0.0.1:4318" }, undefined)).toMatchObject({
+      protocol: "http/protobuf",
+      loki: { missing: expect.stringContaining("--loki-url") },
+    });
   });
 });
 
@@ -380,15 +437,21 @@ describe("the Loki test double", () => {
     const lines = entries(all.body as LokiResult);
     expect(lines.length).toBe(Object.values(sent.events).reduce((a, b) => a + b, 0));
     expect(lines[0]?.labels).toMatchObject({ team: expect.any(String), simulation_run: "double-run", event_name: expect.any(String) });
-    const requests = entries((await query(`{service_name=~"${SERVICE_NAME_REGEX}"} | event_name="api_request" or event_name="nothing" | simulation_run=~"double-.*"`)).body as LokiResult);
+    const requests = entries(
+      (await query(`{service_name=~"${SERVICE_NAME_REGEX}"} | event_name="api_request" or event_name="nothing" | simulation_run=~"double-.*"`))
+        .body as LokiResult,
+    );
     expect(requests.length).toBe(sent.events.api_request);
     expect(requests.reduce((sum, l) => sum + Number(l.labels.cost_usd), 0)).toBeCloseTo(sent.costUsd, 9);
     expect(entries((await query(`{service_name="nobody"} | simulation_run="double-run"`)).body as LokiResult)).toEqual([]);
 
     // Metric queries are evaluated: one step at the end of the range sees every event of the hour.
     const endNs = String((Date.now() + 60_000) * 1e6);
-    const instant = async (q: string) => (await query(q, { start: endNs, end: endNs, step: "60" })).body as { result: { metric: Record<string, string>; values: [number, string][] }[] };
-    const toolResults = model.sessions.flatMap((s) => sessionRecords(s, "double-run")).flatMap((r) => (r.kind === "event" && r.event === "toolResult" ? [r.attributes] : []));
+    const instant = async (q: string) =>
+      (await query(q, { start: endNs, end: endNs, step: "60" })).body as { result: { metric: Record<string, string>; values: [number, string][] }[] };
+    const toolResults = model.sessions
+      .flatMap((s) => sessionRecords(s, "double-run"))
+      .flatMap((r) => (r.kind === "event" && r.event === "toolResult" ? [r.attributes] : []));
     expect(toolResults.length).toBe(sent.events.tool_result);
     const count = await instant(`sum(count_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" [1h]))`);
     expect(count.result.map((r) => Number(r.values.at(-1)?.[1]))).toEqual([toolResults.length]);
@@ -397,8 +460,13 @@ describe("the Loki test double", () => {
     for (const a of toolResults) expectedByTool[String(a.tool_name)] = (expectedByTool[String(a.tool_name)] ?? 0) + 1;
     expect(Object.fromEntries(byTool.result.map((r) => [r.metric.tool_name, Number(r.values.at(-1)?.[1])]))).toEqual(expectedByTool);
     const durations = toolResults.map((a) => Number(a.duration_ms));
-    const total = await instant(`sum(sum_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" | unwrap duration_ms | __error__="" [1h]))`);
-    expect(Number(total.result[0]?.values.at(-1)?.[1])).toBeCloseTo(durations.reduce((a, b) => a + b, 0), 6);
+    const total = await instant(
+      `sum(sum_over_time({service_name=~"${SERVICE_NAME_REGEX}"} | event_name="tool_result" | unwrap duration_ms | __error__="" [1h]))`,
+    );
+    expect(Number(total.result[0]?.values.at(-1)?.[1])).toBeCloseTo(
+      durations.reduce((a, b) => a + b, 0),
+      6,
+    );
     // Nearest-rank interpolation, as Loki computes quantiles: the median of 1..4 is 2.5.
     expect(quantile(0.5, [4, 1, 3, 2])).toBe(2.5);
     expect((await query(`sum(count_over_time({service_name=~".+"} | unwrap duration_ms [1h]))`)).status).toBe(400);

@@ -62,10 +62,14 @@ export async function recordedArrival(ep: ApiEndpoint, run: MarkedRun, deadlineM
   const sel = `{team="${VERIFY_ORG.team}"}`;
   const since = () => `${Math.ceil((Date.now() - run.sentAtMs) / 1000) + 30}s`;
   const total = (record: string) => scalarQuery(ep, `sum(sum_over_time(${record}${sel}[${since()}]))`);
-  const got = await pollUntil(async () => {
-    const value = { sessions: await total(RECORDED_COUNTERS.sessions.record), cost: await total(RECORDED_COUNTERS.cost.record) };
-    return { done: (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
-  }, deadlineMs, 5000);
+  const got = await pollUntil(
+    async () => {
+      const value = { sessions: await total(RECORDED_COUNTERS.sessions.record), cost: await total(RECORDED_COUNTERS.cost.record) };
+      return { done: (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
+    },
+    deadlineMs,
+    5000,
+  );
   const s = got.value?.sessions;
   const c = got.value?.cost;
   const detail = `sessions ${s ?? "nothing"} (${run.expected.sessions} sent), cost ${usd(c)} (${usd(run.expected.costUsd)} sent) in ${RECORDED_COUNTERS.sessions.record}${sel}`;
@@ -95,12 +99,18 @@ export async function lokiArrival(ep: ApiEndpoint, run: MarkedRun, deadlineMs: n
   const wrong = Object.entries(run.expected.events)
     .filter(([event, n]) => (byEvent[event] ?? 0) !== n)
     .map(([event, n]) => `${event} ${byEvent[event] ?? 0}/${n}`);
-  const counts = Object.entries(byEvent).map(([e, n]) => `${e} ${n}`).join(", ");
+  const counts = Object.entries(byEvent)
+    .map(([e, n]) => `${e} ${n}`)
+    .join(", ");
   const note = got.error ? ` (last error: ${got.error})` : "";
   const eventsRow =
     lines.length === wantTotal && wrong.length === 0
       ? row("Loki: events of the run", "PASS", `${lines.length} = ${wantTotal} sent (${counts})`)
-      : row("Loki: events of the run", "FAIL", `${lines.length} of ${wantTotal} after ${seconds(Date.now() - run.sentAtMs)}${wrong.length ? `; differ: ${wrong.join(", ")}` : ""}; query ${query}${note}`);
+      : row(
+          "Loki: events of the run",
+          "FAIL",
+          `${lines.length} of ${wantTotal} after ${seconds(Date.now() - run.sentAtMs)}${wrong.length ? `; differ: ${wrong.join(", ")}` : ""}; query ${query}${note}`,
+        );
   const costRow = close(cost, run.expected.costUsd)
     ? row("Loki: cost of the run", "PASS", `${usd(cost)} = ${usd(run.expected.costUsd)} sent (cost_usd of api_request events)`)
     : row("Loki: cost of the run", "FAIL", `${Number.isNaN(cost) ? "api_request events without cost_usd" : usd(cost)}, ${usd(run.expected.costUsd)} sent`);

@@ -28,7 +28,11 @@ export interface MarkedRun {
 
 /** A run id that sorts by time and never repeats: verify-20260101t120000-1a2b3c. */
 export function newMarker(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "").toLowerCase();
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "")
+    .toLowerCase();
   return `verify-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -56,7 +60,11 @@ export async function sendMarkedBurst(t: Targets, marker: string, size: BurstSiz
   const endpoint = t.protocol === "grpc" ? t.otlpGrpc : t.otlpHttp;
   if (!endpoint) return { row: row(name, "FAIL", `no ${t.protocol} OTLP endpoint to send to`) };
   // The gRPC exporter reads CA and client certificate paths from the same variables Claude Code does.
-  for (const [key, file] of [["OTEL_EXPORTER_OTLP_CERTIFICATE", t.tlsFiles.ca], ["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", t.tlsFiles.cert], ["OTEL_EXPORTER_OTLP_CLIENT_KEY", t.tlsFiles.key]] as const) {
+  for (const [key, file] of [
+    ["OTEL_EXPORTER_OTLP_CERTIFICATE", t.tlsFiles.ca],
+    ["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", t.tlsFiles.cert],
+    ["OTEL_EXPORTER_OTLP_CLIENT_KEY", t.tlsFiles.key],
+  ] as const) {
     if (file && !process.env[key]) process.env[key] = file;
   }
   const sentAtMs = Date.now();

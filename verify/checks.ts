@@ -15,7 +15,9 @@ export async function grafanaHealth(grafanaUrl: string | undefined): Promise<Che
   if (!grafanaUrl) return row(name, "SKIP", "no Grafana URL (stack output grafanaUrl or --grafana-url)");
   try {
     const h = await requestJson<{ database?: string; version?: string }>(directEndpoint(grafanaUrl), "/api/health", { timeoutMs: 5000 });
-    return h.database === "ok" ? row(name, "PASS", `${grafanaUrl}: database ok, version ${h.version ?? "?"}`) : row(name, "FAIL", `${grafanaUrl}: database ${h.database ?? "unknown"}`);
+    return h.database === "ok"
+      ? row(name, "PASS", `${grafanaUrl}: database ok, version ${h.version ?? "?"}`)
+      : row(name, "FAIL", `${grafanaUrl}: database ${h.database ?? "unknown"}`);
   } catch (e) {
     return row(name, "FAIL", `${grafanaUrl}: ${(e as Error).message}`);
   }
@@ -34,7 +36,11 @@ export async function grafanaLogin(api: ApiEndpoint, user: string): Promise<Chec
   } catch (e) {
     const status = e instanceof HttpError ? e.status : undefined;
     if (status === 401 || status === 403)
-      return row(name, "FAIL", `${api.via}: Grafana answers but refuses ${user} with this password (HTTP ${status}): its database holds another one; restart the Grafana container, whose start sets the stack's password (README: Quick start), or check GRAFANA_ADMIN_PASSWORD`);
+      return row(
+        name,
+        "FAIL",
+        `${api.via}: Grafana answers but refuses ${user} with this password (HTTP ${status}): its database holds another one; restart the Grafana container, whose start sets the stack's password (README: Quick start), or check GRAFANA_ADMIN_PASSWORD`,
+      );
     if (status !== undefined) return row(name, "FAIL", `${api.via}: ${(e as Error).message}`);
     return row(name, "FAIL", `${api.via}: Grafana is not reachable (${(e as Error).message})`);
   }
@@ -51,7 +57,8 @@ export async function grafanaProvisioning(t: Targets): Promise<CheckRow[]> {
   }
   const api: ApiEndpoint = { base: t.grafanaUrl.replace(/\/+$/, ""), headers: basicAuth(t.grafanaCredentials), via: t.grafanaUrl };
   const login = await grafanaLogin(api, t.grafanaCredentials.user);
-  if (login.status !== "PASS") return [login, row(dsName, "SKIP", "needs the admin login (failed above)"), row(dbName, "SKIP", "needs the admin login (failed above)")];
+  if (login.status !== "PASS")
+    return [login, row(dsName, "SKIP", "needs the admin login (failed above)"), row(dbName, "SKIP", "needs the admin login (failed above)")];
   const lookup = async (path: string): Promise<string | undefined> => {
     try {
       await requestJson(api, path, { timeoutMs: 10_000 });
@@ -95,9 +102,11 @@ function readPem(path: string | undefined): string | undefined {
  * without it refused and one with it accepted. The Kubernetes stack must enforce a token.
  */
 export async function otlpChecks(t: Targets, timeoutMs = 5000): Promise<CheckRow[]> {
-  if (!t.otlpHttp && !t.otlpGrpc) return [row("OTLP ingest", "FAIL", "no OTLP endpoint (stack outputs otlpHttpEndpoint/otlpGrpcEndpoint or --otlp-http/--otlp-grpc)")];
+  if (!t.otlpHttp && !t.otlpGrpc)
+    return [row("OTLP ingest", "FAIL", "no OTLP endpoint (stack outputs otlpHttpEndpoint/otlpGrpcEndpoint or --otlp-http/--otlp-grpc)")];
   const rows: CheckRow[] = [];
-  if (t.target === "kubernetes" && !t.token) rows.push(row("OTLP ingest token", "FAIL", "the Kubernetes stack requires a token, and none was found (stack output ingestToken or --token-file)"));
+  if (t.target === "kubernetes" && !t.token)
+    rows.push(row("OTLP ingest token", "FAIL", "the Kubernetes stack requires a token, and none was found (stack output ingestToken or --token-file)"));
   const tls = { ca: readPem(t.tlsFiles.ca), cert: readPem(t.tlsFiles.cert), key: readPem(t.tlsFiles.key) };
   const results: CheckResult[] = await runChecks({ httpEndpoint: t.otlpHttp, grpcEndpoint: t.otlpGrpc, token: t.token, tls, timeoutMs });
   for (const r of results) rows.push(row(`OTLP ${r.check}`, r.verdict, r.endpoint === "-" ? r.detail : `${r.endpoint}: ${r.detail}`));

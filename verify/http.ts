@@ -1,5 +1,6 @@
 // HTTP access to the stack's query APIs: straight to a service, or through Grafana's datasource
 // proxy with the admin credentials. Errors come back as short, secret-free text.
+import { lastMiss, poll } from "../lib/poll.js";
 
 /** Where a service's HTTP API is reached: a base URL and the headers every request carries. */
 export interface ApiEndpoint {
@@ -26,7 +27,11 @@ export function directEndpoint(url: string): ApiEndpoint {
 /** A datasource behind Grafana: `/api/datasources/proxy/uid/<uid>` forwards any path to the datasource URL. */
 export function grafanaProxyEndpoint(grafanaUrl: string, uid: string, credentials: Credentials): ApiEndpoint {
   const grafana = grafanaUrl.replace(/\/+$/, "");
-  return { base: `${grafana}/api/datasources/proxy/uid/${encodeURIComponent(uid)}`, headers: basicAuth(credentials), via: `Grafana datasource proxy (uid ${uid})` };
+  return {
+    base: `${grafana}/api/datasources/proxy/uid/${encodeURIComponent(uid)}`,
+    headers: basicAuth(credentials),
+    via: `Grafana datasource proxy (uid ${uid})`,
+  };
 }
 
 export class HttpError extends Error {
@@ -73,21 +78,22 @@ export async function requestJson<T>(ep: ApiEndpoint, path: string, opts: { form
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Polls `probe` until it returns `done: true` or the deadline passes; returns the last result.
  * Errors count as "not yet" and are returned as the last result when time runs out.
  */
-export async function pollUntil<T>(probe: () => Promise<{ done: boolean; value: T }>, deadlineMs: number, intervalMs = 2000): Promise<{ done: boolean; value?: T; error?: string }> {
-  let last: { done: boolean; value?: T; error?: string } = { done: false };
-  for (;;) {
-    try {
-      last = await probe();
-    } catch (e) {
-      last = { done: false, error: (e as Error).message };
-    }
-    if (last.done || Date.now() + intervalMs > deadlineMs) return last;
-    await sleep(intervalMs);
-  }
+export async function pollUntil<T>(
+  probe: () => Promise<{ done: boolean; value: T }>,
+  deadlineMs: number,
+  intervalMs = 2000,
+): Promise<{ done: boolean; value?: T; error?: string }> {
+  const result = await poll<T, T>(
+    async () => {
+      const { done, value } = await probe();
+      return done ? { done, value } : { done, seen: value };
+    },
+    { deadlineMs, intervalMs },
+  );
+  if (result.done) return result;
+  return "error" in result ? { done: false, error: lastMiss(result) } : { done: false, value: result.seen };
 }

@@ -41,7 +41,13 @@ export function runFacts(e: ExpectedTotals, arrived: { recorded: boolean; loki: 
   return {
     series: new Set(arrived.recorded ? sent.filter(([, n]) => n > 0).map(([s]) => s) : []),
     presentLabels: new Set(arrived.recorded && e.peopleWithEmail > 0 ? [USER_LABEL] : []),
-    events: new Set(arrived.loki ? Object.entries(e.events).filter(([, n]) => n > 0).map(([name]) => name) : []),
+    events: new Set(
+      arrived.loki
+        ? Object.entries(e.events)
+            .filter(([, n]) => n > 0)
+            .map(([name]) => name)
+        : [],
+    ),
   };
 }
 

@@ -72,7 +72,12 @@ export function panelRow(name: string, outcomes: readonly Outcome[]): CheckRow {
   if (missing.length > 0) return row(name, "FAIL", `no data although the run's data arrived: ${missing[0]?.expr}`);
   const withData = outcomes.filter((o) => o.data).length;
   if (withData === outcomes.length) return row(name, "PASS", `${withData} of ${outcomes.length} queries returned data`);
-  if (withData > 0) return row(name, "PASS", `${withData} of ${outcomes.length} queries returned data (the others may be empty: ${outcomes.find((o) => !o.data)?.expectation.why})`);
+  if (withData > 0)
+    return row(
+      name,
+      "PASS",
+      `${withData} of ${outcomes.length} queries returned data (the others may be empty: ${outcomes.find((o) => !o.data)?.expectation.why})`,
+    );
   return row(name, "WARN", `no data; may be empty on a fresh stack: ${outcomes[0]?.expectation.why}`);
 }
 
@@ -87,7 +92,10 @@ export async function panelChecks(backends: PanelBackends, facts: RunFacts, nowM
   const rows: CheckRow[] = [];
   for (const kind of ["prometheus", "loki"] as const) {
     const n = queries.filter((q) => queryKind(q) === kind).length;
-    if (!backends[kind] && n > 0) rows.push(row(`Panels on ${kind === "loki" ? "Loki" : "Prometheus"}`, "SKIP", `${n} queries not run: ${kind === "loki" ? "Loki" : "Prometheus"} is not ready`));
+    if (!backends[kind] && n > 0)
+      rows.push(
+        row(`Panels on ${kind === "loki" ? "Loki" : "Prometheus"}`, "SKIP", `${n} queries not run: ${kind === "loki" ? "Loki" : "Prometheus"} is not ready`),
+      );
   }
   const runnable = queries.filter((q) => backends[queryKind(q)] !== undefined);
   const outcomes = await mapLimited(runnable, 4, (q) => runQuery(q, backends[queryKind(q)] as ApiEndpoint, queryKind(q), facts, nowMs));

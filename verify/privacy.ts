@@ -10,7 +10,7 @@ import { METER_NAME, METRICS, SERVICE_NAMES, SERVICE_NAME_REGEX } from "../compo
 import type { IdentityMode } from "../components/privacy.js";
 import { otlpSignalExporters } from "../simulator/index.js";
 import { VERIFY_ORG } from "./burst.js";
-import type { ApiEndpoint } from "./http.js";
+import { pollUntil, type ApiEndpoint } from "./http.js";
 import { entries, lokiQueryRange } from "./loki.js";
 import { instantQuery } from "./prometheus.js";
 import { row, type CheckRow } from "./report.js";
@@ -25,7 +25,13 @@ export interface PrivacyPolicy {
 
 export function parsePrivacyPolicy(v: unknown): PrivacyPolicy | undefined {
   const o = v as Partial<PrivacyPolicy> | undefined;
-  if (!o || !["email", "hash", "drop"].includes(String(o.identity)) || typeof o.contentCaptureAcknowledged !== "boolean" || typeof o.maxContentLength !== "number") return undefined;
+  if (
+    !o ||
+    !["email", "hash", "drop"].includes(String(o.identity)) ||
+    typeof o.contentCaptureAcknowledged !== "boolean" ||
+    typeof o.maxContentLength !== "number"
+  )
+    return undefined;
   return { identity: o.identity as IdentityMode, contentCaptureAcknowledged: o.contentCaptureAcknowledged, maxContentLength: o.maxContentLength };
 }
 
@@ -47,12 +53,19 @@ async function sendProbe(t: Targets, run: string): Promise<Probe> {
   const common = { ...org, "session.id": `${run}-session`, "user.email": probe.email, "user.id": `${run}-install`, "simulation.run": run };
   const resource = resourceFromAttributes({ "service.name": SERVICE_NAMES[0], ...org, "simulation.run": run });
   const exporters = otlpSignalExporters({ endpoint, protocol: t.protocol, token: t.token, temporality: "cumulative" });
-  const meters = new MeterProvider({ resource, readers: [new PeriodicExportingMetricReader({ exporter: exporters.metrics, exportIntervalMillis: 3_600_000 })] });
-  meters.getMeter(METER_NAME).createCounter(METRICS.cost.name, { unit: "USD" }).add(0.000001, { ...common, model: "verify-probe", [UNKNOWN_LABEL]: probe.canary });
+  const meters = new MeterProvider({
+    resource,
+    readers: [new PeriodicExportingMetricReader({ exporter: exporters.metrics, exportIntervalMillis: 3_600_000 })],
+  });
+  meters
+    .getMeter(METER_NAME)
+    .createCounter(METRICS.cost.name, { unit: "USD" })
+    .add(0.000001, { ...common, model: "verify-probe", [UNKNOWN_LABEL]: probe.canary });
   await meters.shutdown();
   const logs = new LoggerProvider({ resource, processors: [new BatchLogRecordProcessor({ exporter: exporters.logs, scheduledDelayMillis: 100 })] });
   const logger = logs.getLogger("com.anthropic.claude_code.events");
-  const event = (name: string, attrs: Record<string, string | number>) => logger.emit({ body: `claude_code.${name}`, attributes: { ...common, "event.name": name, ...attrs } });
+  const event = (name: string, attrs: Record<string, string | number>) =>
+    logger.emit({ body: `claude_code.${name}`, attributes: { ...common, "event.name": name, ...attrs } });
   event("user_prompt", { prompt_length: probe.canary.length, prompt: `${probe.canary} ${"p".repeat(200)}` });
   event("tool_result", { tool_name: "Bash", success: "true", duration_ms: 1, tool_parameters: probe.canary, tool_input: probe.canary });
   event("api_request_body", { body: `${probe.canary}${"b".repeat(10_000)}` });
@@ -63,7 +76,14 @@ async function sendProbe(t: Targets, run: string): Promise<Probe> {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** Sends the probe, waits for it until `deadline`, and compares what was stored with the policy. */
-export async function privacyChecks(t: Targets, prom: ApiEndpoint | undefined, loki: ApiEndpoint | undefined, policy: PrivacyPolicy | undefined, run: string, deadline: number): Promise<CheckRow[]> {
+export async function privacyChecks(
+  t: Targets,
+  prom: ApiEndpoint | undefined,
+  loki: ApiEndpoint | undefined,
+  policy: PrivacyPolicy | undefined,
+  run: string,
+  deadline: number,
+): Promise<CheckRow[]> {
   const names = ["Privacy: content in events", "Privacy: person identity", "Privacy: metric labels bounded"];
   if (!policy) return names.map((n) => row(n, "SKIP", "the stack's privacy policy is unknown: run with --stack (output privacyPolicy)"));
   if (!prom || !loki) return names.map((n) => row(n, "SKIP", "not checked: Prometheus or Loki is not ready"));
@@ -75,15 +95,14 @@ export async function privacyChecks(t: Targets, prom: ApiEndpoint | undefined, l
   }
 
   const since = Date.now() - 120_000;
-  const storedEvents = async () => entries(await lokiQueryRange(loki, `{service_name=~"${SERVICE_NAME_REGEX}"} | simulation_run="${run}"`, { startMs: since, endMs: Date.now() + 60_000 }));
+  const storedEvents = async () =>
+    entries(await lokiQueryRange(loki, `{service_name=~"${SERVICE_NAME_REGEX}"} | simulation_run="${run}"`, { startMs: since, endMs: Date.now() + 60_000 }));
   const storedSeries = () => instantQuery(prom, `${METRICS.cost.prometheus}{simulation_run="${run}"}`);
-  let events: { labels: Record<string, string>; line: string }[] = [];
-  let series: { metric: Record<string, string> }[] = [];
-  while (Date.now() < deadline) {
-    [events, series] = await Promise.all([storedEvents().catch(() => []), storedSeries().catch(() => [])]);
-    if (events.length >= EVENTS && series.length >= 1) break;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
+  const stored = await pollUntil(async () => {
+    const [events, series] = await Promise.all([storedEvents().catch(() => []), storedSeries().catch(() => [])]);
+    return { done: events.length >= EVENTS && series.length >= 1, value: { events, series } };
+  }, deadline);
+  const { events, series } = stored.value ?? { events: [], series: [] };
   if (events.length < EVENTS || series.length < 1) {
     return names.map((n) => row(n, "FAIL", `the probe did not arrive in time (${events.length} of ${EVENTS} events, ${series.length} of 1 series)`));
   }
@@ -95,7 +114,13 @@ export async function privacyChecks(t: Targets, prom: ApiEndpoint | undefined, l
   const content = policy.contentCaptureAcknowledged
     ? withCanary.length > 0 && longest <= policy.maxContentLength
       ? row(names[0] as string, "PASS", `content kept (capture acknowledged), the longest value ${longest} ≤ ${policy.maxContentLength} characters`)
-      : row(names[0] as string, "FAIL", withCanary.length === 0 ? "content capture is acknowledged but the probe's content was not kept" : `a value of ${longest} characters is longer than ${policy.maxContentLength}`)
+      : row(
+          names[0] as string,
+          "FAIL",
+          withCanary.length === 0
+            ? "content capture is acknowledged but the probe's content was not kept"
+            : `a value of ${longest} characters is longer than ${policy.maxContentLength}`,
+        )
     : withCanary.length === 0
       ? row(names[0] as string, "PASS", `prompt, tool parameters and raw body removed from ${events.length} events (longest value ${longest} characters)`)
       : row(names[0] as string, "FAIL", `${withCanary.length} event values still hold the probe's content although capture is not acknowledged`);
@@ -120,6 +145,10 @@ export async function privacyChecks(t: Targets, prom: ApiEndpoint | undefined, l
   );
 
   const unknown = series.filter((s) => Object.keys(s.metric).includes(UNKNOWN_LABEL.replace(/\./g, "_")));
-  const labels = row(names[2] as string, unknown.length === 0 ? "PASS" : "FAIL", unknown.length === 0 ? `the attribute ${UNKNOWN_LABEL} did not become a label` : `the attribute ${UNKNOWN_LABEL} became a label`);
+  const labels = row(
+    names[2] as string,
+    unknown.length === 0 ? "PASS" : "FAIL",
+    unknown.length === 0 ? `the attribute ${UNKNOWN_LABEL} did not become a label` : `the attribute ${UNKNOWN_LABEL} became a label`,
+  );
   return [content, identity, labels];
 }

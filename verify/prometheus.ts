@@ -37,7 +37,10 @@ export function rangeQuery(ep: ApiEndpoint, promql: string, startMs: number, end
 
 /** Finite sample values of a result (NaN and ±Inf, e.g. from 0/0, are not data a panel can show). */
 export function sampleValues(series: readonly PromSeries[]): number[] {
-  return series.flatMap((s) => [...(s.value ? [s.value] : []), ...(s.values ?? [])]).map(([, v]) => Number(v)).filter(Number.isFinite);
+  return series
+    .flatMap((s) => [...(s.value ? [s.value] : []), ...(s.values ?? [])])
+    .map(([, v]) => Number(v))
+    .filter(Number.isFinite);
 }
 
 /** The single value of an aggregated instant query (`sum(...)`), or undefined when it returned nothing. */

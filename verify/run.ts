@@ -28,7 +28,12 @@ export async function runVerify(t: Targets, o: VerifyOptions): Promise<CheckRow[
   const rows: CheckRow[] = [];
 
   say("Checking service health…");
-  const [grafana, prometheus, loki, provisioning] = await Promise.all([grafanaHealth(t.grafanaUrl), prometheusHealth(t), lokiHealth(t), grafanaProvisioning(t)]);
+  const [grafana, prometheus, loki, provisioning] = await Promise.all([
+    grafanaHealth(t.grafanaUrl),
+    prometheusHealth(t),
+    lokiHealth(t),
+    grafanaProvisioning(t),
+  ]);
   rows.push(grafana, prometheus, loki, ...provisioning);
   const promEp = prometheus.status === "PASS" ? t.prometheus.endpoint : undefined;
   const lokiEp = loki.status === "PASS" ? t.loki.endpoint : undefined;

@@ -91,8 +91,10 @@ export function resolveTargets(flags: VerifyFlags, facts: StackFacts | undefined
   const grafanaCredentials = user && password ? { user, password } : undefined;
 
   const proxied = (uid: string, what: string): Backend => {
-    if (!grafanaUrl) return { missing: `${what} is in-cluster and no Grafana URL is known: pass --${what.toLowerCase()}-url (kubectl port-forward) or --grafana-url` };
-    if (!grafanaCredentials) return { missing: `${what} is queried through Grafana, which needs the admin credentials (stack output or GRAFANA_ADMIN_PASSWORD)` };
+    if (!grafanaUrl)
+      return { missing: `${what} is in-cluster and no Grafana URL is known: pass --${what.toLowerCase()}-url (kubectl port-forward) or --grafana-url` };
+    if (!grafanaCredentials)
+      return { missing: `${what} is queried through Grafana, which needs the admin credentials (stack output or GRAFANA_ADMIN_PASSWORD)` };
     return { endpoint: grafanaProxyEndpoint(grafanaUrl, uid, grafanaCredentials) };
   };
   const inCluster = flags.viaGrafana === true || target === "kubernetes";

@@ -35,7 +35,9 @@ export interface ClientBundle {
 /** Where managed settings go on each OS, for MDM tooling. */
 export const MANAGED_SETTINGS_LOCATIONS = {
   file: MANAGED_SETTINGS_PATHS,
-  dropIn: Object.fromEntries(Object.entries(MANAGED_SETTINGS_DROP_IN_DIRS).map(([os, dir]) => [os, `${dir}${os === "windows" ? "\\" : "/"}${DROP_IN_FILE_NAME}`])),
+  dropIn: Object.fromEntries(
+    Object.entries(MANAGED_SETTINGS_DROP_IN_DIRS).map(([os, dir]) => [os, `${dir}${os === "windows" ? "\\" : "/"}${DROP_IN_FILE_NAME}`]),
+  ),
 } as const;
 
 function clientTarget(settings: Settings, token: string | undefined): ClientTarget {

@@ -26,39 +26,44 @@ const clientFilePath = z
 const clientTlsSchema = crossCheck(
   z
     .object({
-      caFile: clientFilePath.optional(),
-      certFile: clientFilePath.optional(),
-      keyFile: clientFilePath.optional(),
+      caFile: clientFilePath.optional().describe("path on developer machines of the CA that signed the ingest's certificate, when it is not publicly trusted"),
+      certFile: clientFilePath.optional().describe("path on developer machines of the client certificate (mTLS), with `keyFile`"),
+      keyFile: clientFilePath.optional().describe("path on developer machines of the client certificate's key"),
     })
     .strict(),
   (t, report) => {
-    if ((t.certFile === undefined) !== (t.keyFile === undefined)) report([t.certFile === undefined ? "certFile" : "keyFile"], "certFile and keyFile go together");
+    if ((t.certFile === undefined) !== (t.keyFile === undefined))
+      report([t.certFile === undefined ? "certFile" : "keyFile"], "certFile and keyFile go together");
   },
 );
 
 const clientSettingsFields = z
   .object({
-    /** OTLP protocol the clients use: gRPC (port 4317) or HTTP/protobuf (port 4318). */
-    protocol: z.enum(["grpc", "http/protobuf"], { message: "must be 'grpc' or 'http/protobuf'" }).default("grpc"),
-    /** Organisation attributes added to every signal, e.g. { team: platform, cost_center: eng-123 }. */
+    protocol: z
+      .enum(["grpc", "http/protobuf"], { message: "must be 'grpc' or 'http/protobuf'" })
+      .default("grpc")
+      .describe("OTLP protocol of the clients: `grpc` (port 4317) or `http/protobuf` (port 4318)"),
     // Keys are checked here rather than by the record's key schema so the message names the key.
     resourceAttributes: crossCheck(z.record(z.string(), attributeValueSchema), (r, report) => {
       for (const key of Object.keys(r)) if (!ATTRIBUTE_KEY_RE.test(key)) report([key], ATTRIBUTE_KEY_MESSAGE);
       if (Object.keys(r).length > 10) report([], "keep it to at most 10 attributes (long lists have broken export)");
-    }).default({}),
-    metricExportIntervalMs: z.number().int().min(1000).max(600000).default(60000),
-    logsExportIntervalMs: z.number().int().min(1000).max(600000).default(5000),
-    /** Flush time at exit; long enough for short `claude -p` and CI runs. */
-    shutdownTimeoutMs: z.number().int().min(500).max(60000).default(10000),
-    includeSessionId: z.boolean().default(true),
-    includeAccountUuid: z.boolean().default(true),
-    includeVersion: z.boolean().default(true),
-    /** Content capture: off unless turned on together with contentCaptureAcknowledged. */
-    logUserPrompts: z.boolean().default(false),
-    logToolDetails: z.boolean().default(false),
-    /** Set to true to confirm developers were told that prompt or tool content is collected. */
-    contentCaptureAcknowledged: z.boolean().default(false),
-    /** Client TLS files; needed when the ingest requires client certificates or uses a private CA. */
+    })
+      .default({})
+      .describe("organisation attributes added to every signal, e.g. `team: platform` (at most 10, no spaces, commas or `=`)"),
+    metricExportIntervalMs: z.number().int().min(1000).max(600000).default(60000).describe("how often the clients export metrics"),
+    logsExportIntervalMs: z.number().int().min(1000).max(600000).default(5000).describe("how often the clients export events"),
+    shutdownTimeoutMs: z.number().int().min(500).max(60000).default(10000).describe("flush time at exit, long enough for `claude -p` and CI runs"),
+    includeSessionId: z.boolean().default(true).describe("`session.id` on every metric"),
+    includeAccountUuid: z.boolean().default(true).describe("the account's uuid on every metric"),
+    includeVersion: z.boolean().default(true).describe("Claude Code's version on every metric"),
+    // Content capture is off unless turned on together with contentCaptureAcknowledged.
+    logUserPrompts: z.boolean().default(false).describe("content capture: the prompts' text in the events; also needs `client.contentCaptureAcknowledged`"),
+    logToolDetails: z
+      .boolean()
+      .default(false)
+      .describe("content capture: tool parameters and input in the events; also needs `client.contentCaptureAcknowledged`"),
+    contentCaptureAcknowledged: z.boolean().default(false).describe("`true` confirms developers were told that prompt or tool content is collected"),
+    // Needed when the ingest requires client certificates or uses a private CA.
     tls: clientTlsSchema.optional(),
   })
   .strict();

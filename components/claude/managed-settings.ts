@@ -180,7 +180,9 @@ export function clientAuthFor(client: ClientSettings, opts: { token?: string; cl
   const ca = tls.caFile ? { caFile: tls.caFile } : {};
   if (opts.clientCertificates) {
     if (!tls.certFile || !tls.keyFile) {
-      throw new ClientSettingsError(["client.tls: certFile and keyFile (paths on developer machines) are required when the ingest requires client certificates"]);
+      throw new ClientSettingsError([
+        "client.tls: certFile and keyFile (paths on developer machines) are required when the ingest requires client certificates",
+      ]);
     }
     return { kind: "mtls", certFile: tls.certFile, keyFile: tls.keyFile, ...ca, ...(opts.token !== undefined ? { token: opts.token } : {}) };
   }

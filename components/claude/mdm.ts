@@ -99,8 +99,7 @@ export function renderMobileconfig(settings: ManagedSettings, opts: Mobileconfig
     PayloadIdentifier: identifier,
     PayloadUUID: uuidV5(`${opts.stackName}/profile`),
     PayloadDisplayName: opts.displayName ?? `Claude Code telemetry (${opts.stackName})`,
-    PayloadDescription:
-      opts.description ?? "Sends Claude Code usage metrics and events to the organisation's private telemetry stack.",
+    PayloadDescription: opts.description ?? "Sends Claude Code usage metrics and events to the organisation's private telemetry stack.",
     PayloadOrganization: organization,
     PayloadScope: "System",
     PayloadRemovalDisallowed: opts.removalDisallowed ?? true,
@@ -117,7 +116,7 @@ export function renderPreferencesPlist(settings: ManagedSettings): string {
 
 /** Escapes a REG_SZ value for a .reg file: backslash and double quote are the only escapes. */
 export function regStringEscape(value: string): string {
-  if (/[\r\n\u0000]/.test(value)) throw new Error("a .reg string value cannot hold line breaks or NUL characters");
+  if (/[\r\n]/.test(value) || value.includes("\u0000")) throw new Error("a .reg string value cannot hold line breaks or NUL characters");
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 }
 

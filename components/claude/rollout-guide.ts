@@ -44,7 +44,8 @@ const code = (s: string) => `\`${s}\``;
 const PLACEHOLDER_TOKEN = "placeholder-token-000000";
 
 function placeholderAuth(input: RolloutGuideInput, client: ClientSettings): ClientAuth {
-  const fromSettings = client.tls?.certFile && client.tls.keyFile ? { caFile: client.tls.caFile, certFile: client.tls.certFile, keyFile: client.tls.keyFile } : undefined;
+  const fromSettings =
+    client.tls?.certFile && client.tls.keyFile ? { caFile: client.tls.caFile, certFile: client.tls.certFile, keyFile: client.tls.keyFile } : undefined;
   const files = input.mtlsFiles ?? fromSettings ?? { caFile: "<path-to-ca.pem>", certFile: "<path-to-client-cert.pem>", keyFile: "<path-to-client-key.pem>" };
   switch (input.authKind) {
     case "none":
@@ -58,7 +59,13 @@ function placeholderAuth(input: RolloutGuideInput, client: ClientSettings): Clie
 
 function collectedSection(client: ClientSettings, env: Record<string, string>): string[] {
   const metrics = Object.values(METRICS).map((m) => `- ${code(m.name)}${m.unit ? ` (${m.unit})` : ""}: ${m.description}`);
-  const events = Object.values(EVENTS).map((e) => `- ${code(e.name)}: ${e.attributes.filter((a) => a !== "prompt.id").map(code).join(", ")}`);
+  const events = Object.values(EVENTS).map(
+    (e) =>
+      `- ${code(e.name)}: ${e.attributes
+        .filter((a) => a !== "prompt.id")
+        .map(code)
+        .join(", ")}`,
+  );
   const attrs = (env.OTEL_RESOURCE_ATTRIBUTES ?? "").split(",").filter(Boolean);
   return [
     "## What is collected",
@@ -104,7 +111,10 @@ function settingsSection(input: RolloutGuideInput, env: Record<string, string>):
   const json = JSON.stringify({ env }, null, 2);
   const tokenNote =
     env.OTEL_EXPORTER_OTLP_HEADERS !== undefined
-      ? [`Replace ${code(TOKEN_PLACEHOLDER)} with the ingest token (a stack secret: \`pulumi stack output clientEnv --show-secrets --stack ${input.stackName}\`). Never commit it.`, ""]
+      ? [
+          `Replace ${code(TOKEN_PLACEHOLDER)} with the ingest token (a stack secret: \`pulumi stack output clientEnv --show-secrets --stack ${input.stackName}\`). Never commit it.`,
+          "",
+        ]
       : [];
   return [
     "## Settings to apply",
@@ -186,13 +196,7 @@ function retireSection(input: RolloutGuideInput): string[] {
 function dashboardsSection(input: RolloutGuideInput): string[] {
   const base = input.grafanaUrl.replace(/\/+$/, "");
   const links = (input.dashboards ?? []).map((d) => `- [${d.title}](${base}${d.path.startsWith("/") ? "" : "/"}${d.path})`);
-  return [
-    "## Dashboards",
-    "",
-    `Grafana: ${base}`,
-    "",
-    ...(links.length ? [...links, ""] : []),
-  ];
+  return ["## Dashboards", "", `Grafana: ${base}`, "", ...(links.length ? [...links, ""] : [])];
 }
 
 /** Markdown rollout guide for one stack. */

@@ -4,24 +4,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import type { Settings } from "../settings.js";
 import type { ServiceName } from "../images.js";
-import type { DeployedService, Platform, ServicePort, ServiceSpec } from "./spec.js";
+import type { DeployedService, Platform, ServiceSpec } from "./spec.js";
 import { isLoopbackIpv4 } from "../settings-fields.js";
 import { containerName, NETWORK_EXPOSURE_LABEL, volumeName } from "./docker-names.js";
+import { LOOPBACK, publishedPorts, type PublishedPort } from "./docker-ports.js";
 import { waitForHttpOk } from "./health.js";
 import { dockerHostOf } from "./hosts.js";
-
-const LOOPBACK = "127.0.0.1";
-
-/** The host address a port is published on: the bind address for client-facing ports, loopback for the rest. */
-export function hostAddressOf(port: ServicePort, settings: Settings): string {
-  return port.network ? settings.docker.bindAddress : LOOPBACK;
-}
 
 export class DockerPlatform implements Platform {
   readonly network: docker.Network;
   private readonly prefix: string;
 
-  constructor(private readonly settings: Settings, parent: pulumi.Resource) {
+  constructor(
+    private readonly settings: Settings,
+    parent: pulumi.Resource,
+  ) {
     this.prefix = settings.namePrefix;
     this.network = new docker.Network(`${this.prefix}-net`, { name: `${this.prefix}-net`, driver: "bridge" }, { parent });
   }
@@ -34,6 +31,7 @@ export class DockerPlatform implements Platform {
   deploy(spec: ServiceSpec, parent: pulumi.Resource): DeployedService {
     const d = this.settings.docker;
     const name = containerName(this.prefix, spec.name);
+    const published = publishedPorts(spec, d);
     const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, { parent });
 
     const volume = spec.volume
@@ -62,9 +60,7 @@ export class DockerPlatform implements Platform {
           content: f.secret ? pulumi.secret(f.content) : f.content,
           permissions: "0444",
         })),
-        ports: spec.ports
-          .filter((p) => p.hostPort !== undefined)
-          .map((p) => ({ internal: p.port, external: p.hostPort, ip: hostAddressOf(p, this.settings), protocol: "tcp" })),
+        ports: published.map((p) => ({ internal: p.port.port, external: p.hostPort, ip: p.address, protocol: "tcp" })),
         networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
         volumes: volume && spec.volume ? [{ volumeName: volume.name, containerPath: spec.volume.path }] : undefined,
         healthcheck,
@@ -84,28 +80,26 @@ export class DockerPlatform implements Platform {
           // A config change re-creates the container: the label is part of its identity.
           { label: "claude-code-telemetry/config-hash", value: pulumi.output(spec.configHash ?? "") },
           // Says the policy pack that a port beyond loopback was asked for (docker.networkExposureAcknowledged).
-          ...(spec.ports.some((p) => p.hostPort !== undefined && !isLoopbackIpv4(hostAddressOf(p, this.settings)))
-            ? [{ label: NETWORK_EXPOSURE_LABEL, value: "acknowledged" }]
-            : []),
+          ...(published.some((p) => !isLoopbackIpv4(p.address)) ? [{ label: NETWORK_EXPOSURE_LABEL, value: "acknowledged" }] : []),
         ],
       },
       // Fixed container names: the old container must go before its replacement starts.
       { parent, deleteBeforeReplace: true },
     );
 
-    const ready = this.healthGate(spec, name, container);
+    const ready = this.healthGate(spec, published, name, container);
     const internalEndpoints = Object.fromEntries(spec.ports.map((p) => [p.name, `${spec.name}:${p.port}`]));
     return { internalEndpoints, ready };
   }
 
   /** Resolves once the service answers its health endpoint on the published port (skipped in preview). */
-  private healthGate(spec: ServiceSpec, containerName: string, container: docker.Container): pulumi.Output<unknown> {
+  private healthGate(spec: ServiceSpec, published: readonly PublishedPort[], containerName: string, container: docker.Container): pulumi.Output<unknown> {
     const d = this.settings.docker;
-    const published = spec.ports.find((p) => p.port === spec.health.port && p.hostPort !== undefined);
-    if (!d.waitForHealthy || !published) return container.id;
+    const health = published.find((p) => p.port.port === spec.health.port);
+    if (!d.waitForHealthy || !health) return container.id;
     // Where the port is published, unless told otherwise (a remote Docker host); 0.0.0.0 includes loopback.
-    const address = hostAddressOf(published, this.settings);
-    const url = `http://${d.healthCheckHost ?? (address === "0.0.0.0" ? LOOPBACK : address)}:${published.hostPort}${spec.health.path}`;
+    const { address, hostPort } = health;
+    const url = `http://${d.healthCheckHost ?? (address === "0.0.0.0" ? LOOPBACK : address)}:${hostPort}${spec.health.path}`;
     return container.id.apply(async (id) => {
       if (pulumi.runtime.isDryRun() || !id) return id;
       await waitForHttpOk(url, { timeoutMs: d.healthTimeoutSeconds * 1000 }).catch((err: Error) => {

@@ -1,6 +1,7 @@
 // Waiting for a service to answer its health endpoint, used where the platform itself cannot wait
 // (distroless images have no tool for a Docker HEALTHCHECK).
 import * as http from "node:http";
+import { lastMiss, poll } from "../../lib/poll.js";
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -26,21 +27,12 @@ function probe(url: string, timeoutMs: number): Promise<number> {
  * config fails the deployment loudly instead of leaving a crash-looping container behind.
  */
 export async function waitForHttpOk(url: string, opts: WaitOptions): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const interval = opts.intervalMs ?? 2000;
-  let last = "not tried";
-  for (;;) {
-    try {
+  const result = await poll<number, string>(
+    async () => {
       const status = await probe(url, Math.min(5000, opts.timeoutMs));
-      if (status >= 200 && status < 300) return;
-      last = `HTTP ${status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    opts.onAttempt?.(last);
-    if (Date.now() + interval > deadline) {
-      throw new Error(`${url} was not healthy within ${Math.round(opts.timeoutMs / 1000)} s (last: ${last})`);
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
+      return status >= 200 && status < 300 ? { done: true, value: status } : { done: false, seen: `HTTP ${status}` };
+    },
+    { deadlineMs: Date.now() + opts.timeoutMs, intervalMs: opts.intervalMs ?? 2000, onMiss: (miss) => opts.onAttempt?.(lastMiss(miss)) },
+  );
+  if (!result.done) throw new Error(`${url} was not healthy within ${Math.round(opts.timeoutMs / 1000)} s (last: ${lastMiss(result)})`);
 }

@@ -1,6 +1,6 @@
 // How services of the stack address each other on each platform (pure: the render command and the
 // platforms share it, so rendered configs are exactly the deployed ones).
-import type { Settings } from "../settings.js";
+import type { KubernetesStackSettings, Settings } from "../settings.js";
 import type { ServiceName } from "../images.js";
 import { serviceHost } from "./kubernetes-names.js";
 
@@ -10,10 +10,11 @@ export function dockerHostOf(service: ServiceName): string {
 }
 
 /** In a cluster, each service is a ClusterIP Service in the stack's namespace. */
-export function kubernetesHostOf(settings: Settings, service: ServiceName): string {
-  return serviceHost({ prefix: settings.namePrefix, namespace: settings.kubernetes?.namespace ?? "claude-telemetry" }, service);
+export function kubernetesHostOf(settings: KubernetesStackSettings, service: ServiceName): string {
+  return serviceHost({ prefix: settings.namePrefix, namespace: settings.kubernetes.namespace }, service);
 }
 
 export function hostResolver(settings: Settings): (service: ServiceName) => string {
-  return settings.target === "kubernetes" ? (s) => kubernetesHostOf(settings, s) : dockerHostOf;
+  if (settings.target === "docker") return dockerHostOf;
+  return (s) => kubernetesHostOf(settings, s);
 }

@@ -39,11 +39,16 @@ export const CLIENT_CA_KEY = "ca.crt";
  */
 const MAX_BODY = "4m";
 
+/** The setting that gives a service its public host; the other services have none. */
+const HOST_SETTING: { readonly [S in ServiceName]?: "otlpHost" | "grafanaHost" } = { collector: "otlpHost", grafana: "grafanaHost" };
+
+/** Whether the service can have a public host (Grafana's is optional: without it, `kubectl port-forward`). */
+export const hasHostSetting = (service: ServiceName): boolean => HOST_SETTING[service] !== undefined;
+
 /** The public host of a service, if it has one. */
 export function publicHost(settings: KubernetesSettings, service: ServiceName): string | undefined {
-  if (service === "collector") return settings.otlpHost;
-  if (service === "grafana") return settings.grafanaHost;
-  return undefined;
+  const setting = HOST_SETTING[service];
+  return setting && settings[setting];
 }
 
 /** Whether the service's host requires client certificates. */
@@ -93,8 +98,7 @@ export function planIngresses(naming: KubernetesNaming, settings: KubernetesSett
         const other = claimed.get(path);
         if (other) {
           throw new Error(
-            `service ${spec.name}: ports ${other} and ${port.name} both route path ${path} on ${host}; ` +
-              `give them distinct ServicePort.ingressPaths`,
+            `service ${spec.name}: ports ${other} and ${port.name} both route path ${path} on ${host}; ` + `give them distinct ServicePort.ingressPaths`,
           );
         }
         claimed.set(path, port.name);
@@ -126,7 +130,12 @@ export function ingressAnnotations(naming: KubernetesNaming, settings: Kubernete
   return a;
 }
 
-export function ingressSpec(naming: KubernetesNaming, settings: KubernetesSettings, service: ServiceName, plan: IngressPlan): k8s.types.input.networking.v1.IngressSpec {
+export function ingressSpec(
+  naming: KubernetesNaming,
+  settings: KubernetesSettings,
+  service: ServiceName,
+  plan: IngressPlan,
+): k8s.types.input.networking.v1.IngressSpec {
   return {
     ingressClassName: settings.ingressClass,
     tls: [{ hosts: [plan.host], secretName: tlsSecretName(naming, service) }],

@@ -2,6 +2,8 @@
 // Pure functions: kubernetes.ts turns their results into resources.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import type { ServiceName } from "../images.js";
+import type { KubernetesSettings } from "../settings.js";
 import type { ServiceSpec } from "./spec.js";
 import { fileKey, objectName, plainFiles, secretFiles, selectorLabels, serviceLabels, type KubernetesNaming } from "./kubernetes-names.js";
 
@@ -137,8 +139,21 @@ export function deploymentSpec(p: PodInputs): k8s.types.input.apps.v1.Deployment
   };
 }
 
+/** The claim of a service's data volume: the stack's storage class, the size kubernetes.storage gives the service. */
+export interface VolumeClaim {
+  readonly storageClass?: string;
+  readonly size: string;
+}
+
+export function volumeClaim(settings: KubernetesSettings, service: ServiceName): VolumeClaim {
+  const sizes: Partial<Record<ServiceName, string>> = settings.storage;
+  const size = sizes[service];
+  if (!size) throw new Error(`service ${service}: its volume has no size in kubernetes.storage`);
+  return { storageClass: settings.storageClass, size };
+}
+
 /** Stateful: one replica whose data directory is a PersistentVolumeClaim from the template. */
-export function statefulSetSpec(p: PodInputs, storageClass: string | undefined): k8s.types.input.apps.v1.StatefulSetSpec {
+export function statefulSetSpec(p: PodInputs, claim: VolumeClaim): k8s.types.input.apps.v1.StatefulSetSpec {
   const volume = p.spec.volume;
   if (!volume) throw new Error(`service ${p.spec.name}: a StatefulSet needs spec.volume`);
   return {
@@ -155,8 +170,8 @@ export function statefulSetSpec(p: PodInputs, storageClass: string | undefined):
         metadata: { name: DATA_VOLUME, labels: serviceLabels(p.naming, p.spec.name) },
         spec: {
           accessModes: ["ReadWriteOnce"],
-          storageClassName: storageClass,
-          resources: { requests: { storage: volume.size } },
+          storageClassName: claim.storageClass,
+          resources: { requests: { storage: claim.size } },
         },
       },
     ],

@@ -8,25 +8,32 @@ import type { ServiceName } from "../images.js";
 import type { KubernetesSettings } from "../settings.js";
 import type { DeployedService, Platform, ServiceSpec } from "./spec.js";
 import { checkSpec, fileKey, objectName, plainFiles, secretFiles, serviceHost, serviceLabels, stackLabels, type KubernetesNaming } from "./kubernetes-names.js";
-import { autoscalerSpec, deploymentSpec, disruptionBudgetSpec, metadata, serviceSpec, statefulSetSpec, type PodInputs } from "./kubernetes-workload.js";
+import {
+  autoscalerSpec,
+  deploymentSpec,
+  disruptionBudgetSpec,
+  metadata,
+  serviceSpec,
+  statefulSetSpec,
+  volumeClaim,
+  type PodInputs,
+} from "./kubernetes-workload.js";
 import {
   CLIENT_CA_KEY,
   clientCaSecretName,
   ingressAnnotations,
   ingressSpec,
   planIngresses,
-  publicHost,
+  hasHostSetting,
   requiresClientCertificates,
 } from "./kubernetes-ingress.js";
 import { acmeSolverSpec, defaultDenySpec, servicePolicySpec } from "./kubernetes-network.js";
 
-export const DEFAULT_NAME_PREFIX = "claude-telemetry";
-
 export interface KubernetesPlatformArgs {
   /** The stack's `kubernetes` settings. */
   readonly settings: KubernetesSettings;
-  /** Prefix of every object name (`${prefix}-${service}`); default `claude-telemetry`. */
-  readonly namePrefix?: string;
+  /** Prefix of every object name (`${prefix}-${service}`): the stack's `namePrefix`. */
+  readonly namePrefix: string;
   /** Parent of the provider, the namespace and the namespace-wide policies (the stack component). */
   readonly parent: pulumi.Resource;
   /** A provider to use instead of the ambient one or one created for `settings.context`. */
@@ -46,7 +53,7 @@ export class KubernetesPlatform implements Platform {
   constructor(args: KubernetesPlatformArgs) {
     const { settings, parent } = args;
     this.settings = settings;
-    this.naming = { prefix: args.namePrefix ?? DEFAULT_NAME_PREFIX, namespace: settings.namespace };
+    this.naming = { prefix: args.namePrefix, namespace: settings.namespace };
     const prefix = this.naming.prefix;
     if (settings.grafanaHost && settings.grafanaHost === settings.otlpHost) {
       // The OTLP host may demand client certificates and routes `/`: Grafana needs its own host.
@@ -55,9 +62,7 @@ export class KubernetesPlatform implements Platform {
 
     this.provider =
       args.provider ??
-      (settings.context || args.providerArgs
-        ? new k8s.Provider(`${prefix}-k8s`, { ...args.providerArgs, context: settings.context }, { parent })
-        : undefined);
+      (settings.context || args.providerArgs ? new k8s.Provider(`${prefix}-k8s`, { ...args.providerArgs, context: settings.context }, { parent }) : undefined);
     const opts = { parent, provider: this.provider };
 
     this.namespace = new k8s.core.v1.Namespace(
@@ -119,7 +124,7 @@ export class KubernetesPlatform implements Platform {
 
     const pod: PodInputs = { naming, spec, configMapName, secretName, configHash: spec.configHash ?? plainConfigHash(spec) };
     const workload = spec.volume
-      ? new k8s.apps.v1.StatefulSet(name, { metadata: meta(), spec: statefulSetSpec(pod, settings.storageClass) }, opts)
+      ? new k8s.apps.v1.StatefulSet(name, { metadata: meta(), spec: statefulSetSpec(pod, volumeClaim(settings, spec.name)) }, opts)
       : new k8s.apps.v1.Deployment(name, { metadata: meta(), spec: deploymentSpec(pod) }, opts);
 
     const service = new k8s.core.v1.Service(name, { metadata: meta(), spec: serviceSpec(naming, spec) }, opts);
@@ -142,7 +147,8 @@ export class KubernetesPlatform implements Platform {
 
   private deployIngresses(spec: ServiceSpec, opts: pulumi.CustomResourceOptions): void {
     const { naming, settings } = this;
-    const unrouted = spec.ports.filter((p) => p.public && !publicHost(settings, spec.name));
+    // A public port of a service that can have no host is a mistake; an unset optional host is not.
+    const unrouted = hasHostSetting(spec.name) ? [] : spec.ports.filter((p) => p.public);
     if (unrouted.length) {
       pulumi.log.warn(`${spec.name}: public port(s) ${unrouted.map((p) => p.name).join(", ")} get no Ingress: no host is configured for this service`);
     }

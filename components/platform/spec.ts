@@ -9,15 +9,14 @@ export interface ServicePort {
   readonly port: number;
   /** `grpc` makes the Kubernetes ingress speak gRPC to the backend. */
   readonly protocol: "http" | "grpc";
-  /** Published on the Docker host at this port (Docker only; unpublished when absent). */
-  readonly hostPort?: number;
   /**
-   * Docker: published on docker.bindAddress, for clients and people (OTLP, Grafana's login page).
-   * Ports without it (Prometheus, Loki: no login of their own) are published on 127.0.0.1 whatever
-   * the bind address.
+   * For clients and people on other machines (OTLP, Grafana's login page). Docker publishes it on
+   * docker.bindAddress; ports without it (Prometheus, Loki: no login of their own) on 127.0.0.1
+   * whatever the bind address. Which ports Docker publishes, and where, is its own setting
+   * (docker.ports, see docker-ports.ts).
    */
   readonly network?: boolean;
-  /** Reachable from outside the cluster through the ingress (Kubernetes only). */
+  /** Reachable from outside the cluster through the ingress, where the service has a host (Kubernetes). */
   readonly public?: boolean;
   /**
    * URL path prefixes the ingress routes to this port (Kubernetes only; default `/`). Needed when a
@@ -63,8 +62,8 @@ export interface ServiceSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Secret environment: a Kubernetes Secret, a secret input on Docker. */
   readonly secretEnv?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Persistent data directory; a named volume on Docker, a PVC on Kubernetes. */
-  readonly volume?: { readonly path: string; readonly size: string };
+  /** Persistent data directory; a named volume on Docker, a PVC on Kubernetes (sized by kubernetes.storage). */
+  readonly volume?: { readonly path: string };
   /** Readiness: the HTTP endpoint that answers 200 when the service is ready. */
   readonly health: HttpCheck;
   /** A Docker HEALTHCHECK command, for images that ship a tool to run it (distroless ones do not). */
@@ -79,7 +78,10 @@ export interface ServiceSpec {
   readonly runAsUser: number;
   /** Whether the image runs with a read-only root filesystem (writable dirs are volumes). */
   readonly readOnlyRootFilesystem: boolean;
-  /** Stateless services scale horizontally (collector); stateful ones are single StatefulSets. */
+  /**
+   * Stateless services scale horizontally between min and max replicas (collector); stateful ones
+   * are single StatefulSets. A platform that runs one container per service (Docker) ignores it.
+   */
   readonly scaling?: { readonly min: number; readonly max: number; readonly targetCpuPercent: number };
   /** Hash of everything that needs a restart when it changes (Docker re-creates, Kubernetes rolls). */
   readonly configHash?: pulumi.Input<string>;

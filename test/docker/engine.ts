@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import * as http from "node:http";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../lib/tools.js";
-import { sleep } from "../../lib/loopback.js";
+import { poll } from "../../lib/poll.js";
 
 const API = "/v1.41";
 
@@ -29,13 +29,23 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-function request(socket: string, method: string, apiPath: string, body: Buffer | undefined, contentType: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+function request(
+  socket: string,
+  method: string,
+  apiPath: string,
+  body: Buffer | undefined,
+  contentType: string,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socket, path: `${API}${apiPath}`, method, headers: body ? { "content-type": contentType, "content-length": body.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-    });
+    const req = http.request(
+      { socketPath: socket, path: `${API}${apiPath}`, method, headers: body ? { "content-type": contentType, "content-length": body.length } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${apiPath}: no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(body);
@@ -132,13 +142,17 @@ export async function dockerEngine(log: (line: string) => void = () => {}): Prom
   const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `exit code ${code}`)));
   let status = "starting";
   void exited.then((s) => (status = s));
-  const deadline = Date.now() + 60_000;
-  while (!(await pings(socket))) {
-    if (status !== "starting" || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      return { unavailable: `dockerd did not start (${status}); its log:\n${readFileSync(logFile, "utf8").slice(-3000)}` };
-    }
-    await sleep(250);
+  // Until it answers a ping, or it has ended; tries until 60 s have passed, then once more at most.
+  const up = await poll(
+    async () => {
+      const answered = await pings(socket);
+      return answered || status !== "starting" ? { done: true, value: answered } : { done: false };
+    },
+    { deadlineMs: Date.now() + 60_000 + 250, intervalMs: 250 },
+  );
+  if (!(up.done && up.value)) {
+    child.kill("SIGKILL");
+    return { unavailable: `dockerd did not start (${status}); its log:\n${readFileSync(logFile, "utf8").slice(-3000)}` };
   }
   log(`started dockerd (pid ${child.pid}) on ${socket}`);
   const stop = async () => {

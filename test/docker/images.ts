@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync 
 import path from "node:path";
 import { build } from "esbuild";
 import { IMAGES, type ServiceName } from "../../components/images.js";
-import { PROJECT_ROOT, TOOL_VERSIONS, toolPath } from "../../lib/tools.js";
+import { PROJECT_ROOT, TOOL_VERSIONS, requireTool } from "../../lib/tools.js";
 import { DOCKER_DIR, type Engine } from "./engine.js";
 import { tar, type TarEntry } from "./tar.js";
 
@@ -33,9 +33,7 @@ const file = (p: string, content: Buffer | string, mode = 0o644): TarEntry => ({
 const link = (p: string, target: string): TarEntry => ({ path: p, type: "symlink", target });
 
 function mustTool(name: "otelcol" | "prometheus" | "promtool"): Buffer {
-  const p = toolPath(name);
-  if (!p) throw new Error(`${name} is not built: run \`npm run tools\``);
-  return readFileSync(p);
+  return readFileSync(requireTool(name));
 }
 
 /** /etc/passwd and /etc/group with the image's users. */
@@ -56,7 +54,8 @@ const BUSYBOX_BIN = path.join(BUSYBOX_CACHE, "root", "bin", "busybox");
 /** Why the test images cannot be built here, or undefined when they can (Linux, and busybox cached or apt-get). */
 export function cannotBuildImages(): string | undefined {
   if (process.platform !== "linux") return "the test images copy this machine's Node.js into them, which needs Linux";
-  if (!existsSync(BUSYBOX_BIN) && !existsSync("/usr/bin/apt-get")) return "the test images need Debian's busybox-static, fetched with apt-get, which this machine lacks";
+  if (!existsSync(BUSYBOX_BIN) && !existsSync("/usr/bin/apt-get"))
+    return "the test images need Debian's busybox-static, fetched with apt-get, which this machine lacks";
   return undefined;
 }
 
@@ -178,8 +177,21 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
     },
     loki: {
       what: "stand-in: the Loki test double on Node.js",
-      entries: [...node, ...accounts([["loki", 10001, 10001, "/loki"]]), dir("usr/share"), dir(STAND_IN_DIR), file(`${STAND_IN_DIR}/loki.mjs`, lokiJs), dir("etc/loki"), dir("loki", 0o755, 10001, 10001)],
-      changes: instructions({ user: "10001", entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/loki.mjs`], cmd: ["-config.file=/etc/loki/local-config.yaml"], expose: [3100] }),
+      entries: [
+        ...node,
+        ...accounts([["loki", 10001, 10001, "/loki"]]),
+        dir("usr/share"),
+        dir(STAND_IN_DIR),
+        file(`${STAND_IN_DIR}/loki.mjs`, lokiJs),
+        dir("etc/loki"),
+        dir("loki", 0o755, 10001, 10001),
+      ],
+      changes: instructions({
+        user: "10001",
+        entrypoint: ["/usr/bin/node", `/${STAND_IN_DIR}/loki.mjs`],
+        cmd: ["-config.file=/etc/loki/local-config.yaml"],
+        expose: [3100],
+      }),
     },
     grafana: {
       what: "stand-in: the Grafana stand-in on Node.js (server, CLI password reset, Grafana's first-start password rule), busybox",

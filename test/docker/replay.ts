@@ -5,6 +5,8 @@
 // provider, a container is created, its uploads copied in, then started, and waited for when asked.
 // What it proves and what not: the containers the program asks for start and work as asked; the
 // Pulumi engine and the provider's own code are not run here.
+import { GO_DURATION, parseDuration } from "../../lib/duration.js";
+import { poll, type PollResult } from "../../lib/poll.js";
 import type { RecordedResource } from "../support/pulumi-mocks.js";
 import { EngineError, type Engine } from "./engine.js";
 import { tar } from "./tar.js";
@@ -52,10 +54,9 @@ function only(kind: string, value: Inputs, keys: readonly string[]): void {
 
 /** Go durations the provider accepts (`10s`, `1m30s`) in nanoseconds, as the Engine API wants them. */
 export function durationNs(d: string): number {
-  const units: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  const parts = [...d.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== d) throw new Error(`not a duration: ${d}`);
-  return parts.reduce((n, p) => n + Number(p[1]) * (units[p[2] as string] as number), 0);
+  const ms = parseDuration(d, GO_DURATION);
+  if (ms === undefined) throw new Error(`not a duration: ${d} (a Go duration with units ${GO_DURATION.units.join(", ")}, e.g. 10s or 1m30s)`);
+  return Math.round(ms * 1e6);
 }
 
 /** The create-container request for a Container's inputs (image given as resolved by the replay). */
@@ -82,7 +83,9 @@ export function containerCreateBody(inputs: Inputs): { name: string; body: Recor
     only("container.uploads", u, ["file", "content", "permissions"]);
     return { file: String(u.file), content: String(u.content), mode: u.permissions ? parseInt(String(u.permissions), 8) : 0o644 };
   });
-  const labels = Object.fromEntries(((inputs.labels ?? []) as Inputs[]).map((l) => (only("container.labels", l, ["label", "value"]), [l.label, String(l.value)])));
+  const labels = Object.fromEntries(
+    ((inputs.labels ?? []) as Inputs[]).map((l) => (only("container.labels", l, ["label", "value"]), [l.label, String(l.value)])),
+  );
   const network = networks[0];
   return {
     name: inputs.name,
@@ -96,7 +99,13 @@ export function containerCreateBody(inputs: Inputs): { name: string; body: Recor
       ExposedPorts: exposed,
       Labels: labels,
       Healthcheck: hc
-        ? { Test: hc.tests, Interval: durationNs(hc.interval ?? "0s"), Timeout: durationNs(hc.timeout ?? "0s"), Retries: hc.retries ?? 0, StartPeriod: durationNs(hc.startPeriod ?? "0s") }
+        ? {
+            Test: hc.tests,
+            Interval: durationNs(hc.interval ?? "0s"),
+            Timeout: durationNs(hc.timeout ?? "0s"),
+            Retries: hc.retries ?? 0,
+            StartPeriod: durationNs(hc.startPeriod ?? "0s"),
+          }
         : undefined,
       HostConfig: {
         PortBindings: bindings,
@@ -183,7 +192,9 @@ export class DockerReplay {
   async logs(id: string): Promise<string> {
     const raw = await this.engine.api<string>("GET", `/containers/${id}/logs?stdout=1&stderr=1&tail=40`).catch(() => "");
     // Multiplexed stream: strip the 8-byte frame headers roughly, for a readable message.
-    return String(raw).replace(/[\u0000-\u0008]/g, "").slice(-3000);
+    // eslint-disable-next-line no-control-regex -- the frame headers are control bytes
+    const text = String(raw).replace(/[\u0000-\u0008]/g, "");
+    return text.slice(-3000);
   }
 
   /**
@@ -192,27 +203,30 @@ export class DockerReplay {
    * two restarts); the program's own health wait then tells whether it works.
    */
   private async waitRunning(id: string, name: string): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const s = await this.inspect(id);
-      if (s.State.Running || s.State.Restarting) return;
-      if (Date.now() > deadline) throw new Error(`container ${name} exited immediately (exit code ${s.State.ExitCode}):\n${await this.logs(id)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const result = await this.pollState(id, 15_000, 200, (s) => s.State.Running || s.State.Restarting);
+    if (!result.done) throw new Error(`container ${name} exited immediately (exit code ${result.seen?.State.ExitCode}):\n${await this.logs(id)}`);
   }
 
   /** As the provider's `wait`: until Docker reports the container healthy, or the timeout. */
   private async waitHealthy(id: string, name: string, timeoutSeconds: number): Promise<void> {
-    const deadline = Date.now() + timeoutSeconds * 1000;
-    for (;;) {
-      const s = await this.inspect(id);
-      if (s.State.Health?.Status === "healthy") return;
-      if (!s.State.Running || Date.now() > deadline) {
-        const last = s.State.Health?.Log?.at(-1)?.Output?.trim() ?? "";
-        throw new Error(`container ${name} did not become healthy within ${timeoutSeconds} s (${s.State.Status}, health ${s.State.Health?.Status ?? "none"}${last ? `: ${last}` : ""}):\n${await this.logs(id)}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    // A container that stopped running ends the wait too.
+    const result = await this.pollState(id, timeoutSeconds * 1000, 500, (s) => s.State.Health?.Status === "healthy" || !s.State.Running);
+    const s = result.done ? result.value : result.seen;
+    if (s?.State.Health?.Status === "healthy") return;
+    const last = s?.State.Health?.Log?.at(-1)?.Output?.trim() ?? "";
+    const state = `${s?.State.Status}, health ${s?.State.Health?.Status ?? "none"}${last ? `: ${last}` : ""}`;
+    throw new Error(`container ${name} did not become healthy within ${timeoutSeconds} s (${state}):\n${await this.logs(id)}`);
+  }
+
+  /** Inspects the container until `until` holds of it; tries until `timeoutMs` has passed, then once more at most. */
+  private pollState(id: string, timeoutMs: number, intervalMs: number, until: (s: Inspect) => boolean): Promise<PollResult<Inspect, Inspect>> {
+    return poll<Inspect, Inspect>(
+      async () => {
+        const s = await this.inspect(id);
+        return until(s) ? { done: true, value: s } : { done: false, seen: s };
+      },
+      { deadlineMs: Date.now() + timeoutMs + intervalMs, intervalMs, errors: "throw" },
+    );
   }
 
   async removeContainer(id: string): Promise<void> {

@@ -6,10 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { LOOPBACK, freePort } from "../../lib/loopback.js";
+import { startReadyServer } from "../../lib/ready-server.js";
+import { launchTool, runTool, type ToolRun } from "../../lib/tool-runner.js";
 import { COLLECTOR_COMPONENTS as ID, renderCollectorConfig } from "../../components/collector-config.js";
 import { acceptsPreviousToken, requiresIngestToken } from "../../components/ingest-auth.js";
 import type { Settings } from "../../components/settings.js";
-import { launch, runTool, toolPath, waitFor, type RunResult } from "./tools.js";
 
 export interface CollectorPorts {
   grpc: number;
@@ -80,12 +81,9 @@ async function freePorts(): Promise<CollectorPorts> {
   return { grpc: grpc as number, http: http as number, health: health as number, telemetry: telemetry as number };
 }
 
-/** Starts otelcol and waits until its health check answers 200; retries when a port was taken. */
+/** Starts otelcol and waits until its health check answers; retries when a port was taken. */
 export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
-  const bin = toolPath("otelcol");
-  if (!bin) throw new Error("otelcol is not built: run `npm run tools`");
-  let lastError = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const start = async () => {
     const ports = { ...(await freePorts()), ...opts.ports };
     const dir = mkdtempSync(path.join(tmpdir(), "otelcol-"));
     const config = onLoopback(opts.config, ports);
@@ -96,35 +94,28 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     });
     // A container or pod always has a host name; the rendered config names its replica by it.
     const env = { HOSTNAME: `otelcol-${ports.grpc}`, ...opts.env };
-    const proc = launch(bin, files, opts.maxLifetimeMs ?? 15 * 60_000, { cwd: dir, env });
-    const healthUrl = `http://${LOOPBACK}:${ports.health}/`;
-    const ready = waitFor(async () => (await fetch(healthUrl, { signal: AbortSignal.timeout(2000) })).status === 200, 30_000, 100).then(() => "ready");
-    const outcome = await Promise.race([ready, proc.exited.then((how) => `exited (${how})`)]).catch((err: Error) => `not ready: ${err.message}`);
+    const proc = launchTool("otelcol", files, { lifetimeMs: opts.maxLifetimeMs ?? 15 * 60_000, cwd: dir, env });
     const stop = async () => {
       await proc.stop();
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     };
-    if (outcome === "ready") {
-      return {
-        grpcEndpoint: `http://${LOOPBACK}:${ports.grpc}`,
-        httpEndpoint: `http://${LOOPBACK}:${ports.http}`,
-        healthUrl,
-        metricsUrl: `http://${LOOPBACK}:${ports.telemetry}/metrics`,
-        config,
-        logs: proc.output,
-        exited: proc.exited,
-        stop,
-      };
-    }
-    await stop();
-    lastError = `otelcol ${outcome}\n${proc.output()}`;
-    if (!/address already in use/i.test(proc.output())) break;
-  }
-  throw new Error(lastError);
+    return { proc, readyUrl: `http://${LOOPBACK}:${ports.health}/`, ports, config, stop };
+  };
+  const { proc, readyUrl, ports, config, stop } = await startReadyServer(start, { name: "otelcol", readyTimeoutMs: 30_000 });
+  return {
+    grpcEndpoint: `http://${LOOPBACK}:${ports.grpc}`,
+    httpEndpoint: `http://${LOOPBACK}:${ports.http}`,
+    healthUrl: readyUrl,
+    metricsUrl: `http://${LOOPBACK}:${ports.telemetry}/metrics`,
+    config,
+    logs: proc.output,
+    exited: proc.exited,
+    stop,
+  };
 }
 
 /** `otelcol validate` of a config; extra arguments such as `--feature-gates=…` go after it. */
-export async function validateCollectorConfig(configYaml: string, env: Record<string, string> = {}, extra: string[] = []): Promise<RunResult> {
+export async function validateCollectorConfig(configYaml: string, env: Record<string, string> = {}, extra: string[] = []): Promise<ToolRun> {
   const dir = mkdtempSync(path.join(tmpdir(), "otelcol-validate-"));
   try {
     const file = path.join(dir, "config.yaml");

@@ -36,7 +36,8 @@ export function provisionedFrom(files: ContainerFiles, provisioningDir = GRAFANA
   const under = (dir: string, ext: RegExp) => [...files.entries()].filter(([p]) => path.dirname(p) === dir && ext.test(p));
   const datasources = new Map<string, { type: string; url: string }>();
   for (const [, text] of under(`${provisioningDir}/datasources`, /\.ya?ml$/)) {
-    for (const ds of (parse(text) as { datasources?: { uid: string; type: string; url: string }[] }).datasources ?? []) datasources.set(ds.uid, { type: ds.type, url: ds.url });
+    for (const ds of (parse(text) as { datasources?: { uid: string; type: string; url: string }[] }).datasources ?? [])
+      datasources.set(ds.uid, { type: ds.type, url: ds.url });
   }
   const dashboards = new Map<string, string>();
   for (const [, text] of under(`${provisioningDir}/dashboards`, /\.ya?ml$/)) {
@@ -107,16 +108,26 @@ export async function startGrafanaStandIn(files: ContainerFiles, opts: GrafanaSt
     const url = new URL(req.url ?? "/", "http://grafana");
     const json = (status: number, v: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(v));
     if (url.pathname === "/api/health") return json(200, { database: "ok", version: "stand-in" });
-    if (url.pathname === "/metrics") return res.writeHead(200, { "content-type": "text/plain" }).end(`grafana_stand_in_dashboards ${provisioned.dashboards.size}\n`);
+    if (url.pathname === "/metrics")
+      return res.writeHead(200, { "content-type": "text/plain" }).end(`grafana_stand_in_dashboards ${provisioned.dashboards.size}\n`);
     const user = signedIn(req.headers.authorization);
     if (user === undefined) return json(401, { message: "Unauthorized" });
     if (url.pathname === "/api/user") return json(200, { login: user, isGrafanaAdmin: true });
-    if (url.pathname === "/api/datasources") return json(200, [...provisioned.datasources].map(([uid, d]) => ({ uid, ...d })));
-    if (url.pathname === "/api/search") return json(200, [...provisioned.dashboards].map(([uid, title]) => ({ uid, title, type: "dash-db" })));
+    if (url.pathname === "/api/datasources")
+      return json(
+        200,
+        [...provisioned.datasources].map(([uid, d]) => ({ uid, ...d })),
+      );
+    if (url.pathname === "/api/search")
+      return json(
+        200,
+        [...provisioned.dashboards].map(([uid, title]) => ({ uid, title, type: "dash-db" })),
+      );
     const [, kind, uid, rest] = /^\/api\/(datasources\/proxy\/uid|datasources\/uid|dashboards\/uid)\/([^/]+)(\/.*)?$/.exec(url.pathname) ?? [];
     const ds = provisioned.datasources.get(uid as string);
     if (kind === "datasources/uid") return ds ? json(200, { uid, ...ds }) : json(404, { message: "Data source not found" });
-    if (kind === "dashboards/uid") return provisioned.dashboards.has(uid as string) ? json(200, { dashboard: { uid } }) : json(404, { message: "Dashboard not found" });
+    if (kind === "dashboards/uid")
+      return provisioned.dashboards.has(uid as string) ? json(200, { dashboard: { uid } }) : json(404, { message: "Dashboard not found" });
     const upstream = ds ? (opts.backends?.[ds.type] ?? ds.url) : undefined;
     if (kind !== "datasources/proxy/uid" || !upstream) return json(404, { message: "not found" });
     forward(req, res, `${upstream}${rest ?? "/"}${url.search}`).catch(() => res.writeHead(502).end());

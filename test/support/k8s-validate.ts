@@ -58,7 +58,5 @@ export function isKubernetesObject(r: RecordedResource): boolean {
 
 /** Problems of every recorded Kubernetes object, prefixed with its type and logical name. */
 export function validateRecorded(resources: readonly RecordedResource[]): string[] {
-  return resources
-    .filter(isKubernetesObject)
-    .flatMap((r) => validateK8sObject(r.inputs).map((p) => `${r.type} ${r.name}: ${p}`));
+  return resources.filter(isKubernetesObject).flatMap((r) => validateK8sObject(r.inputs).map((p) => `${r.type} ${r.name}: ${p}`));
 }

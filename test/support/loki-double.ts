@@ -35,7 +35,7 @@ import { parseSettings } from "../../components/settings.js";
 import { LOOPBACK } from "../../lib/loopback.js";
 import { queryRange, Unsupported, type StoredEntry } from "./loki-logql.js";
 
-export { quantile, durationMs, type StoredEntry } from "./loki-logql.js";
+export { quantile, type StoredEntry } from "./loki-logql.js";
 
 export interface LokiDouble {
   url: string;
@@ -47,10 +47,17 @@ export interface LokiDouble {
 type AnyValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean; arrayValue?: unknown; kvlistValue?: unknown };
 type KeyValue = { key: string; value?: AnyValue };
 interface LogsRequest {
-  resourceLogs?: { resource?: { attributes?: KeyValue[] }; scopeLogs?: { scope?: { name?: string }; logRecords?: { timeUnixNano?: string | number; observedTimeUnixNano?: string | number; body?: AnyValue; attributes?: KeyValue[] }[] }[] }[];
+  resourceLogs?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeLogs?: {
+      scope?: { name?: string };
+      logRecords?: { timeUnixNano?: string | number; observedTimeUnixNano?: string | number; body?: AnyValue; attributes?: KeyValue[] }[];
+    }[];
+  }[];
 }
 type Decoder = { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): LogsRequest };
-const REQUEST = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { logs: { v1: { ExportLogsServiceRequest: Decoder } } } } } }).opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+const REQUEST = (otlpRoot as unknown as { opentelemetry: { proto: { collector: { logs: { v1: { ExportLogsServiceRequest: Decoder } } } } } }).opentelemetry
+  .proto.collector.logs.v1.ExportLogsServiceRequest;
 
 function decodeLogs(body: Buffer, contentType: string): LogsRequest {
   if (body.length === 0) return {};
@@ -123,7 +130,11 @@ interface OtlpConfig {
 export function indexAttributesOf(lokiConfigYaml: string): Set<string> {
   const otlp = (parse(lokiConfigYaml) as { limits_config?: { otlp_config?: OtlpConfig } }).limits_config?.otlp_config?.resource_attributes;
   const index = new Set(otlp?.ignore_defaults ? [] : LOKI_DEFAULT_INDEX_ATTRIBUTES);
-  for (const rule of otlp?.attributes_config ?? []) for (const a of rule.attributes ?? []) (rule.action === "index_label" ? index.add(a) : index.delete(a));
+  for (const rule of otlp?.attributes_config ?? [])
+    for (const a of rule.attributes ?? []) {
+      if (rule.action === "index_label") index.add(a);
+      else index.delete(a);
+    }
   return index;
 }
 
@@ -164,7 +175,9 @@ export async function startLokiDouble(opts: LokiDoubleOptions = {}): Promise<Lok
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://loki");
     const reply = (status: number, body: unknown) =>
-      typeof body === "string" ? res.writeHead(status, { "content-type": "text/plain" }).end(body) : res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      typeof body === "string"
+        ? res.writeHead(status, { "content-type": "text/plain" }).end(body)
+        : res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     readBody(req)
       .then((body) => {
         if (url.pathname === "/ready") return reply(200, "ready");

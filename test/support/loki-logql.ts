@@ -3,6 +3,7 @@
 // step over the stored entries. Anything else is refused as Loki refuses a query it cannot run.
 import { parser } from "@grafana/lezer-logql";
 import type { SyntaxNode } from "@lezer/common";
+import { PROMETHEUS_DURATION, parseDuration, type DurationSyntax } from "../../lib/duration.js";
 
 export interface StoredEntry {
   tsNs: bigint;
@@ -19,11 +20,12 @@ type Pred = (labels: Labels, line: string) => boolean;
 
 const unquote = (s: string) => (s.startsWith("`") ? s.slice(1, -1) : (JSON.parse(s) as string));
 const anchored = (re: string) => new RegExp(`^(?:${re})$`);
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-export function durationMs(d: string): number {
-  const parts = [...d.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== d) throw new Unsupported(`not a duration: ${d}`);
-  return parts.reduce((n, p) => n + Number(p[1]) * (DURATION_MS[p[2] as string] as number), 0);
+/** Range and step durations the double evaluates: Prometheus' syntax without years. */
+const LOGQL_DURATION: DurationSyntax = { units: PROMETHEUS_DURATION.units.filter((u) => u !== "y") };
+function durationMs(d: string): number {
+  const ms = parseDuration(d, LOGQL_DURATION);
+  if (ms === undefined) throw new Unsupported(`not a duration: ${d}`);
+  return ms;
 }
 
 function compiler(query: string) {
@@ -200,7 +202,13 @@ function rangeFunction(op: string, param: number | undefined, rangeSeconds: numb
 
 function vectorFunction(op: string): (values: number[]) => number {
   const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
-  const fns: Record<string, (v: number[]) => number> = { Sum: sum, Avg: (v) => sum(v) / v.length, Min: (v) => Math.min(...v), Max: (v) => Math.max(...v), Count: (v) => v.length };
+  const fns: Record<string, (v: number[]) => number> = {
+    Sum: sum,
+    Avg: (v) => sum(v) / v.length,
+    Min: (v) => Math.min(...v),
+    Max: (v) => Math.max(...v),
+    Count: (v) => v.length,
+  };
   const fn = fns[op];
   if (!fn) throw new Unsupported(`aggregation ${op} not supported by the Loki double`);
   return fn;

@@ -47,7 +47,9 @@ const urn = (r: AnalyzedResource) => `urn:pulumi:test::claude-code-telemetry::${
 const struct = (props: Record<string, unknown>) => Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
 
 function diagnostics(resp: any): Diagnostic[] {
-  return resp.getDiagnosticsList().map((d: any) => ({ policyName: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] as Level }));
+  return resp
+    .getDiagnosticsList()
+    .map((d: any) => ({ policyName: d.getPolicyname(), message: d.getMessage(), enforcementLevel: LEVELS[d.getEnforcementlevel()] as Level }));
 }
 
 function call<T>(client: any, method: string, request: unknown): Promise<T> {

@@ -59,7 +59,10 @@ export interface MockOptions {
   secretOutputs?: Record<string, readonly string[]>;
   /** Extra or replacement entries for `DEFAULT_COMPUTED_STATE`. */
   computedState?: Record<string, (inputs: Record<string, any>, name: string) => State>;
-  /** Results of provider function calls (invokes) by token; unknown tokens answer `{}`. */
+  /**
+   * Results of provider function calls (invokes) by token. An invoke of any other token fails the
+   * program (as no real provider would answer `{}`), so a new invoke cannot pass unnoticed.
+   */
   calls?: Record<string, (inputs: Record<string, any>) => State>;
   /**
    * Stand-ins for providers, by resource type: called with the recorded resource (plain inputs),
@@ -200,7 +203,14 @@ export async function setupPulumiMocks(options: MockOptions = {}): Promise<MockH
     call(args: pulumi.runtime.MockCallArgs): State {
       const { plain } = unwrapSecrets(args.inputs ?? {});
       calls.push({ token: args.token, inputs: plain });
-      return options.calls?.[args.token]?.(plain) ?? {};
+      const answer = options.calls?.[args.token];
+      if (!answer) {
+        // The SDK drops the message of an error thrown here, so it is also written where the test run shows it.
+        const message = `the Pulumi mocks know no invoke ${args.token}: give its result in setupPulumiMocks({ calls })`;
+        process.stderr.write(`${message}\n`);
+        throw new Error(message);
+      }
+      return answer(plain);
     },
   };
 
