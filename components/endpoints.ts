@@ -3,6 +3,7 @@
 import type { Settings } from "./settings.js";
 import { GRAFANA_PORT } from "./grafana.js";
 import { PROMETHEUS_PORT } from "./prometheus.js";
+import { reachableAt } from "./platform/docker-ports.js";
 
 export interface PublicEndpoints {
   /** Base URL for OTLP/gRPC clients. */
@@ -26,8 +27,8 @@ export function publicEndpoints(settings: Settings): PublicEndpoints {
     };
   }
   const d = settings.docker;
-  // The name other machines use; else the bind address (0.0.0.0 includes this machine's loopback).
-  const host = d.advertisedHost ?? (d.bindAddress === "0.0.0.0" ? "127.0.0.1" : d.bindAddress);
+  // The name other machines use; else where this machine reaches the bind address.
+  const host = d.advertisedHost ?? reachableAt(d.bindAddress);
   return {
     otlpGrpc: `http://${host}:${d.ports.otlpGrpc}`,
     otlpHttp: `http://${host}:${d.ports.otlpHttp}`,

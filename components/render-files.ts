@@ -9,15 +9,7 @@ import { publishedPorts } from "./platform/docker-ports.js";
 import { volumeClaim } from "./platform/kubernetes-workload.js";
 import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
 import { regFileBytes } from "./claude/mdm.js";
-
-export const PLACEHOLDERS = {
-  grafanaAdminPassword: "<grafana-admin-password>",
-  ingestToken: "<ingest-token>",
-  previousIngestToken: "<previous-ingest-token>",
-  remoteWritePassword: "<remote-write-password>",
-  remoteWriteBearerToken: "<remote-write-bearer-token>",
-  identityHashKey: "<identity-hash-key>",
-} as const;
+import { PLACEHOLDERS } from "./placeholders.js";
 
 /** Service specs with placeholder secrets, for rendering and review. */
 export function placeholderSpecs(settings: Settings): ServiceSpecs {

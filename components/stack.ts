@@ -10,7 +10,7 @@ import { acceptsPreviousToken, requiresIngestToken } from "./ingest-auth.js";
 import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
 import { renderClientBundle } from "./claude/client-bundle.js";
 import { CLIENT_SETTINGS_TYPE, type ClientSettingsRecordInputs } from "./claude/client-settings-record.js";
-import { PLACEHOLDERS } from "./render-files.js";
+import { PLACEHOLDERS } from "./placeholders.js";
 
 export const TYPE_PREFIX = "claude-code-telemetry";
 

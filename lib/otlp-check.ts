@@ -78,15 +78,20 @@ function errorText(e: unknown): string {
   return err.code ? `${err.code}: ${message}` : message;
 }
 
+/** The URL `make` builds, or the error outcome saying why the endpoint is not one. */
+function urlOrError(make: () => URL): URL | Outcome {
+  try {
+    return make();
+  } catch (e) {
+    return { kind: "error", detail: errorText(e) };
+  }
+}
+
 /** Opens a TCP connection (http) or completes a TLS handshake (https). */
 export function connectCheck(endpoint: string, files: TlsFiles = {}, timeoutMs = 5000, alpn?: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = parseBase(endpoint);
-    } catch (e) {
-      return resolve({ kind: "error", detail: errorText(e) });
-    }
+    const u = urlOrError(() => parseBase(endpoint));
+    if (!(u instanceof URL)) return resolve(u);
     const port = defaultPort(u);
     const host = u.hostname.replace(/^\[|\]$/g, "");
     const socket =
@@ -113,12 +118,8 @@ export function connectCheck(endpoint: string, files: TlsFiles = {}, timeoutMs =
 /** POSTs an empty OTLP/protobuf export request. */
 export function httpExport(endpoint: string, path: string, token: string | undefined, files: TlsFiles = {}, timeoutMs = 5000): Promise<Outcome> {
   return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = new URL(path, parseBase(endpoint));
-    } catch (e) {
-      return resolve({ kind: "error", detail: errorText(e) });
-    }
+    const u = urlOrError(() => new URL(path, parseBase(endpoint)));
+    if (!(u instanceof URL)) return resolve(u);
     const headers: Record<string, string> = { "content-type": "application/x-protobuf", "content-length": "0" };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const options: https.RequestOptions = { method: "POST", headers, timeout: timeoutMs, ca: files.ca, cert: files.cert, key: files.key, agent: false };
@@ -141,12 +142,8 @@ export function httpExport(endpoint: string, path: string, token: string | undef
 /** Calls a gRPC Export method with one empty message (5-byte frame: not compressed, length 0). */
 export function grpcExport(endpoint: string, path: string, token: string | undefined, files: TlsFiles = {}, timeoutMs = 5000): Promise<Outcome> {
   return new Promise((resolve) => {
-    let u: URL;
-    try {
-      u = parseBase(endpoint);
-    } catch (e) {
-      return resolve({ kind: "error", detail: errorText(e) });
-    }
+    const u = urlOrError(() => parseBase(endpoint));
+    if (!(u instanceof URL)) return resolve(u);
     let settled = false;
     const session = http2.connect(u.origin, { ca: files.ca, cert: files.cert, key: files.key });
     const finish = (o: Outcome) => {

@@ -100,18 +100,10 @@ function parseSettings(text: string, file: string): Json {
 }
 
 /** Writes `text` next to `target` and renames it over the target: readers see the old or the new file. */
-export async function writeAtomic(target: string, text: string, mode: number, owner?: { uid?: number; gid?: number }): Promise<void> {
+export async function writeAtomic(target: string, text: string, mode: number, owner?: Owner): Promise<void> {
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fh = await open(tmp, "wx", mode);
+  await createFile(tmp, text, mode, owner);
   try {
-    await fh.writeFile(text, "utf8");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await chmod(tmp, mode); // the umask may have narrowed it
-    if (process.getuid?.() === 0 && owner?.uid !== undefined && owner.gid !== undefined) await chown(tmp, owner.uid, owner.gid);
     await rename(tmp, target);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
@@ -119,20 +111,32 @@ export async function writeAtomic(target: string, text: string, mode: number, ow
   }
 }
 
+type Owner = { uid?: number; gid?: number };
+
+/** Creates `path` (it must not exist yet), writes and flushes `text`, then sets the mode (the umask may have narrowed it) and, as root, the owner. */
+async function createFile(path: string, text: string, mode: number, owner?: Owner): Promise<void> {
+  const fh = await open(path, "wx", mode);
+  try {
+    await fh.writeFile(text, "utf8");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await chmod(path, mode);
+    if (process.getuid?.() === 0 && owner?.uid !== undefined && owner.gid !== undefined) await chown(path, owner.uid, owner.gid);
+  } catch (e) {
+    await unlink(path).catch(() => undefined);
+    throw e;
+  }
+}
+
 /** Writes a new file that must not exist yet; `-1`, `-2`… are appended on a name clash. */
-async function writeNew(path: string, text: string, mode: number, owner?: { uid?: number; gid?: number }): Promise<string> {
+async function writeNew(path: string, text: string, mode: number, owner?: Owner): Promise<string> {
   for (let i = 0; i < 100; i++) {
     const candidate = i === 0 ? path : `${path}-${i}`;
     try {
-      const fh = await open(candidate, "wx", mode);
-      try {
-        await fh.writeFile(text, "utf8");
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await chmod(candidate, mode);
-      if (process.getuid?.() === 0 && owner?.uid !== undefined && owner.gid !== undefined) await chown(candidate, owner.uid, owner.gid);
+      await createFile(candidate, text, mode, owner);
       return candidate;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;

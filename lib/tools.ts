@@ -9,6 +9,9 @@ import { IMAGES, imageVersion } from "../components/images.js";
 
 export type ToolName = "otelcol" | "prometheus" | "promtool" | "actionlint";
 
+/** The oldest Go that builds the tools (Prometheus 3.13's module requires it). */
+export const MIN_GO = [1, 26] as const;
+
 /** actionlint checks the GitOps workflow examples (examples/gitops/); no image runs it, so it is pinned here. */
 export const ACTIONLINT_VERSION = "1.7.12";
 
@@ -81,5 +84,5 @@ export class MissingToolError extends Error {
 
 export function missingToolsMessage(missing: readonly ToolName[]): string {
   const what = missing.map((t) => `${t} ${TOOL_VERSIONS[t]}`).join(", ");
-  return `${what} not built in ${toolsDir()}: run \`npm run tools\` (needs Go 1.26 or newer)`;
+  return `${what} not built in ${toolsDir()}: run \`npm run tools\` (needs Go ${MIN_GO.join(".")} or newer)`;
 }

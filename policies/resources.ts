@@ -7,6 +7,8 @@ import type { Unwrap } from "@pulumi/pulumi";
 import type { ClientSettingsRecordInputs } from "../components/claude/client-settings-record.js";
 import { CLIENT_SETTINGS_TYPE } from "../components/claude/client-settings-record.js";
 
+export { isRecord } from "../components/settings-fields.js";
+
 /** A resource as a rule sees it: its type token, name and inputs. */
 export interface PolicyResource {
   readonly type: string;
@@ -89,8 +91,6 @@ export type Workload = Kinds["deployment"] | Kinds["statefulSet"] | Kinds["daemo
 export type PodContainer = NonNullable<NonNullable<NonNullable<Workload["spec"]>["template"]["spec"]>["containers"]>[number];
 
 export const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
-
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every container of a workload's pod template. */
 export function podContainers(w: Workload): PodContainer[] {

@@ -16,9 +16,18 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { prometheusModuleVersion } from "../components/images.js";
-import { BUILDER_MANIFEST, PROMETHEUS_BUILD_TAGS, TOOL_VERSIONS, manifestHash, toolBinary, toolBuildDir, toolsDir, type ToolName } from "../lib/tools.js";
+import {
+  BUILDER_MANIFEST,
+  MIN_GO,
+  PROMETHEUS_BUILD_TAGS,
+  TOOL_VERSIONS,
+  manifestHash,
+  toolBinary,
+  toolBuildDir,
+  toolsDir,
+  type ToolName,
+} from "../lib/tools.js";
 
-const MIN_GO = [1, 26] as const;
 const PROMETHEUS_MODULE = "github.com/prometheus/prometheus";
 const BUILDER_MODULE = "go.opentelemetry.io/collector/cmd/builder";
 const ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint";

@@ -98,6 +98,23 @@ describe("the GitHub Actions workflow's own rules", () => {
   });
 });
 
+describe("the pipelines' pins", () => {
+  it("use one Node.js release in both pipelines, and a Go no older than the tools' build needs", async () => {
+    const { MIN_GO } = await import("../lib/tools.js");
+    const jobs = Object.values(workflow.jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>);
+    const withOf = (action: string) => [...new Set(jobs.flatMap((j) => j.steps.filter((s) => s.uses?.startsWith(`${action}@`)).map((s) => s.with ?? {})))];
+    const nodes = new Set(withOf("actions/setup-node").map((w) => String(w["node-version"])));
+    expect([...nodes]).toHaveLength(1);
+    const node = [...nodes][0]!;
+    expect(node).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(parse(readFileSync(GITLAB, "utf8")).variables.NODE_IMAGE).toBe(`node:${node}-bookworm`);
+    const gos = withOf("actions/setup-go").map((w) => String(w["go-version"]));
+    expect(gos).toHaveLength(1);
+    const [major, minor] = gos[0]!.split(".").map(Number) as [number, number];
+    expect(major > MIN_GO[0] || (major === MIN_GO[0] && minor >= MIN_GO[1]), gos[0]).toBe(true);
+  });
+});
+
 describe("pulumi-each-stack.sh, with a recording stand-in for the Pulumi CLI", () => {
   const SECRET = "passphrase-that-must-not-print";
   const KUBE = "apiVersion: v1\nkind: Config\n# kube-secret-that-must-not-print\n";

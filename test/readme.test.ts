@@ -72,3 +72,19 @@ describe("the README's policy table", () => {
     expect(rows).toEqual([...RULES, ...STACK_RULES].map((r) => [r.name, r.concern, defaultEnforcementLevel(r.concern)]));
   });
 });
+
+describe("the README's versions", () => {
+  it("name exactly the pinned images and the built tools' releases", async () => {
+    const { IMAGES, imageVersion } = await import("../components/images.js");
+    const { ACTIONLINT_VERSION } = await import("../lib/tools.js");
+    for (const image of Object.values(IMAGES)) {
+      const repo = image.slice(0, image.lastIndexOf(":"));
+      const named = [...README.matchAll(new RegExp(`${repo.replace(/[/.]/g, "\\$&")}:([\\w.-]+)`, "g"))].map((m) => m[0]);
+      expect(named.length, repo).toBeGreaterThan(0);
+      for (const n of named) expect(n).toBe(image);
+    }
+    const intro = /OpenTelemetry Collector contrib (\S+), Prometheus (\S+) \(the long-term-support line\), Loki (\S+),\nGrafana (\S+)\):/.exec(README);
+    expect(intro?.slice(1)).toEqual([IMAGES.collector, IMAGES.prometheus, IMAGES.loki, IMAGES.grafana].map(imageVersion));
+    expect([...README.matchAll(/`actionlint` (\d+\.\d+\.\d+)/g)].map((m) => m[1])).toEqual([ACTIONLINT_VERSION]);
+  });
+});

@@ -6,6 +6,9 @@ import type { ServicePort, ServiceSpec } from "./spec.js";
 
 export const LOOPBACK = "127.0.0.1";
 
+/** Where this machine reaches a port published on `address`: 0.0.0.0 (every interface) includes loopback. */
+export const reachableAt = (address: string) => (address === "0.0.0.0" ? LOOPBACK : address);
+
 /** The docker.ports setting of each published port, by service and port name; other ports stay unpublished. */
 const PUBLISHED: { readonly [S in ServiceName]: Readonly<Record<string, keyof DockerPorts>> } = {
   collector: { "otlp-grpc": "otlpGrpc", "otlp-http": "otlpHttp", health: "collectorHealth" },

@@ -7,7 +7,7 @@ import type { ServiceName } from "../images.js";
 import type { DeployedService, Platform, ServiceSpec } from "./spec.js";
 import { isLoopbackIpv4 } from "../settings-fields.js";
 import { containerName, NETWORK_EXPOSURE_LABEL, volumeName } from "./docker-names.js";
-import { LOOPBACK, publishedPorts, type PublishedPort } from "./docker-ports.js";
+import { publishedPorts, reachableAt, type PublishedPort } from "./docker-ports.js";
 import { waitForHttpOk } from "./health.js";
 import { dockerHostOf } from "./hosts.js";
 
@@ -99,7 +99,7 @@ export class DockerPlatform implements Platform {
     if (!d.waitForHealthy || !health) return container.id;
     // Where the port is published, unless told otherwise (a remote Docker host); 0.0.0.0 includes loopback.
     const { address, hostPort } = health;
-    const url = `http://${d.healthCheckHost ?? (address === "0.0.0.0" ? LOOPBACK : address)}:${hostPort}${spec.health.path}`;
+    const url = `http://${d.healthCheckHost ?? reachableAt(address)}:${hostPort}${spec.health.path}`;
     return container.id.apply(async (id) => {
       if (pulumi.runtime.isDryRun() || !id) return id;
       await waitForHttpOk(url, { timeoutMs: d.healthTimeoutSeconds * 1000 }).catch((err: Error) => {
