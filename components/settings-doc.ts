@@ -3,6 +3,7 @@
 // cannot be added without saying what it means: a field without a description stops the table.
 import { z } from "zod";
 import { settingsSchema, TARGET_DEFAULTS, type Settings } from "./settings.js";
+import { valueAt } from "./settings-fields.js";
 
 export interface SettingsRow {
   /** Path as `pulumi config set --path` spells it, without the namespace. */
@@ -25,10 +26,6 @@ interface Node {
 
 const TARGET_NAMES: Readonly<Record<Settings["target"], string>> = { docker: "Docker", kubernetes: "Kubernetes" };
 const SECRET_HINT = "; secret: set with `pulumi config set --secret --path`";
-
-function valueAt(value: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), value);
-}
 
 function shown(value: unknown): string {
   if (Array.isArray(value)) return value.length ? `\`${value.join(", ")}\`` : "none";

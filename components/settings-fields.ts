@@ -79,6 +79,13 @@ export const secret = <T extends z.ZodType>(schema: T): T => schema.meta({ secre
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The value at `path` inside maps and lists, or undefined where the path leaves them. */
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const k of path) v = isRecord(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
 export type Report = (path: readonly (string | number)[], message: string) => void;
 export type CrossCheck = (value: Record<string, unknown>, report: Report) => void;
 

@@ -2,7 +2,7 @@
 // the project's words with what is allowed, the value received (never a secret's), and the fix for
 // the common slips (a flat dotted key without --path, a misspelt key).
 import { z } from "zod";
-import { crossCheckOf, isRecord } from "./settings-fields.js";
+import { crossCheckOf, isRecord, valueAt } from "./settings-fields.js";
 
 /** Config namespace: the project name in Pulumi.yaml. */
 export const CONFIG_NAMESPACE = "claude-code-telemetry";
@@ -70,12 +70,6 @@ export function projectWording(issue: z.core.$ZodRawIssue): string {
     default:
       return "is not valid here";
   }
-}
-
-function valueAt(input: unknown, path: Path): unknown {
-  let v: unknown = input;
-  for (const k of path) v = isRecord(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
 }
 
 type Schema = z.core.$ZodType;
