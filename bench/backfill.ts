@@ -1,15 +1,22 @@
-// Generated Claude Code series into a Prometheus TSDB, window by window in time order. What stores a
-// window is an Ingest: the real Prometheus' own write path (remote-ingest.ts, the default) or
-// `promtool tsdb create-blocks-from openmetrics` (promtool-ingest.ts). Either way, memory stays
-// bounded by a window, whatever the number of users or days.
+// Generated Claude Code series into a Prometheus TSDB, window by window in time order: the series the
+// project's pipeline writes (usage.ts), or those of the previous, per-session design (series.ts,
+// recorded.ts). What stores a window is an Ingest: the real Prometheus' own write path
+// (remote-ingest.ts, the default) or `promtool tsdb create-blocks-from openmetrics`
+// (promtool-ingest.ts). Either way, memory stays bounded by a window, whatever the number of users or days.
 import { readdirSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
+import { USER_ACTIVITY } from "../components/usage-series.js";
 import { RECORDED_TAIL_MS, RecordedSeries, seriesIncreases } from "./recorded.js";
-import { sessionSeries } from "./series.js";
+import { firstAtOrAfter, sessionSeries } from "./series.js";
 import type { WritableSeries } from "./openmetrics.js";
 import type { SimSession } from "../simulator/index.js";
 import type { SeriesSample, SessionSeries } from "./series.js";
+import { labelsKey, sessionUsage, UsageRecorded, UsageSums, USAGE_RECORDED_LOOKBACK_MS, type SessionUsage, type UsagePipeline } from "./usage.js";
 import { HOUR_MS, SessionCache, sessionsOverlapping, type Organisation } from "./workload.js";
+
+/** The counting designs the benchmark generates: the collector's per-person sums, or per-session series. */
+export const DESIGNS = ["new", "legacy"] as const;
+export type Design = (typeof DESIGNS)[number];
 
 /** Prometheus keeps the last 2-3 hours in its head: series alive in a 2 h block approximate active series. */
 export const HEAD_BLOCK_MS = 2 * HOUR_MS;
@@ -49,8 +56,10 @@ export interface BackfillOptions {
   readonly endMs: number;
   /** Resource attributes the collector lifts onto data points (service.name + labelAttributes). */
   readonly liftKeys: readonly string[];
-  /** Also write the recording rules' series, computed from the same samples (see recorded.ts). */
+  /** Also write the recording rules' series, computed from the same samples (usage.ts, recorded.ts). */
   readonly recorded: boolean;
+  /** The new design's collector pipeline: with it, the series it writes; without, the legacy per-session series. */
+  readonly usage?: UsagePipeline;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -125,7 +134,11 @@ function breather(everyMs = 20): () => Promise<void> {
   };
 }
 
-export async function backfillRaw(o: BackfillOptions, ingest: Ingest): Promise<BackfillStats> {
+export function backfillRaw(o: BackfillOptions, ingest: Ingest): Promise<BackfillStats> {
+  return o.usage ? backfillUsage(o, o.usage, ingest) : backfillLegacy(o, ingest);
+}
+
+async function backfillLegacy(o: BackfillOptions, ingest: Ingest): Promise<BackfillStats> {
   const started = Date.now();
   const cpuStart = process.cpuUsage();
   const cuts = windows(o.startMs, o.endMs, ingest.windowMs);
@@ -195,28 +208,173 @@ export async function backfillRaw(o: BackfillOptions, ingest: Ingest): Promise<B
     o.onProgress?.(`window ${i + 1}/${cuts.length} generated (${new Date(w.fromMs).toISOString().slice(0, 16)}Z)`);
   }
   const totals = await ingest.finish();
-  const cpu = process.cpuUsage(cpuStart);
-
-  const headCounts = [...head.values()];
-  const max = Math.max(0, ...headCounts);
-  const busiest = [...head.entries()].find(([, c]) => c === max)?.[0] ?? 0;
-  // "Busy" blocks: those with at least a quarter of the peak, i.e. working hours somewhere.
-  const busy = headCounts.filter((c) => c >= max / 4);
-  return {
-    method: ingest.method,
-    ...totals,
+  return finalStats(ingest, totals, {
+    started,
+    cpuStart,
     sessions,
-    sessionHours: sessionMs / HOUR_MS,
+    sessionMs,
     series,
     samples,
     recordedSeries: recordedKeys.size,
     recordedSamples,
     windows: cuts.length,
+    head,
+    generateMs,
+  });
+}
+
+interface Counts {
+  readonly started: number;
+  readonly cpuStart: NodeJS.CpuUsage;
+  readonly sessions: number;
+  readonly sessionMs: number;
+  readonly series: number;
+  readonly samples: number;
+  readonly recordedSeries: number;
+  readonly recordedSamples: number;
+  readonly windows: number;
+  /** Series per 2 h head-block range (by block index). */
+  readonly head: ReadonlyMap<number, number>;
+  readonly generateMs: number;
+}
+
+function finalStats(ingest: Ingest, totals: IngestTotals, c: Counts): BackfillStats {
+  const cpu = process.cpuUsage(c.cpuStart);
+  const headCounts = [...c.head.values()];
+  const max = Math.max(0, ...headCounts);
+  const busiest = [...c.head.entries()].find(([, n]) => n === max)?.[0] ?? 0;
+  // "Busy" blocks: those with at least a quarter of the peak, i.e. working hours somewhere.
+  const busy = headCounts.filter((n) => n >= max / 4);
+  return {
+    method: ingest.method,
+    ...totals,
+    sessions: c.sessions,
+    sessionHours: c.sessionMs / HOUR_MS,
+    series: c.series,
+    samples: c.samples,
+    recordedSeries: c.recordedSeries,
+    recordedSamples: c.recordedSamples,
+    windows: c.windows,
     headSeriesMax: max,
     busiestHeadMs: busiest * HEAD_BLOCK_MS,
     headSeriesMeanBusy: busy.length ? busy.reduce((a, b) => a + b, 0) / busy.length : 0,
-    generateMs,
+    generateMs: c.generateMs,
     generateCpuMs: (cpu.user + cpu.system) / 1000,
-    wallMs: Date.now() - started,
+    wallMs: Date.now() - c.started,
   };
+}
+
+/**
+ * How far before a window the sessions feeding it are looked for: a session's last export comes a
+ * little after its end, and the roll-up reads an hour of activity before the window.
+ */
+export const USAGE_MARGIN_MS = USAGE_RECORDED_LOOKBACK_MS + HOUR_MS;
+
+export interface UsageWindowOptions {
+  /** Sessions that started before this are left out (telemetry starts with the range). */
+  readonly startMs?: number;
+  readonly sessions?: SessionCache;
+  /** Session sums the previous window computed (read), and those the next one may need (filled). */
+  readonly carry?: { readonly prev: ReadonlyMap<SimSession, SessionUsage>; readonly next: Map<SimSession, SessionUsage> };
+  readonly onSession?: (session: SimSession) => void;
+}
+
+/**
+ * The usage series of every person with a session alive in [fromMs - USAGE_MARGIN_MS, toMs), person
+ * by person (then those no identity tells apart), with all their samples (also those outside the
+ * window: callers clip). Each series comes once.
+ */
+export function* usageWindowSeries(
+  org: Organisation,
+  fromMs: number,
+  toMs: number,
+  pipeline: UsagePipeline,
+  o: UsageWindowOptions = {},
+): Generator<WritableSeries & { readonly key: string }> {
+  let person = -1;
+  let sums = new UsageSums();
+  // People without an identity share their series: summed over the whole window, written last.
+  const shared = new UsageSums();
+  for (const session of sessionsOverlapping(org, fromMs - USAGE_MARGIN_MS, toMs, o.sessions)) {
+    if (o.startMs !== undefined && session.startMs < o.startMs) continue;
+    if (session.person.index !== person) {
+      yield* sums.series();
+      sums = new UsageSums();
+      person = session.person.index;
+    }
+    o.onSession?.(session);
+    const usage = o.carry?.prev.get(session) ?? sessionUsage(session, pipeline);
+    if (o.carry && session.endMs >= toMs - USAGE_MARGIN_MS) o.carry.next.set(session, usage);
+    (usage.identified ? sums : shared).add(usage);
+  }
+  yield* sums.series();
+  yield* shared.series();
+}
+
+async function backfillUsage(o: BackfillOptions, pipeline: UsagePipeline, ingest: Ingest): Promise<BackfillStats> {
+  const started = Date.now();
+  const cpuStart = process.cpuUsage();
+  const cuts = windows(o.startMs, o.endMs, ingest.windowMs);
+  const head = new Map<number, number>();
+  const seriesKeys = new Set<string>();
+  const recordedKeys = new Set<string>();
+  let sessions = 0;
+  let sessionMs = 0;
+  let samples = 0;
+  let recordedSamples = 0;
+  let generateMs = 0;
+  const breathe = breather();
+  const cache = new SessionCache(o.org);
+  let prev = new Map<SimSession, SessionUsage>();
+  for (const [i, w] of cuts.entries()) {
+    const genStart = Date.now();
+    const writer = ingest.open(i, w.fromMs, w.toMs);
+    const recorded = o.recorded ? new UsageRecorded(w.fromMs, w.toMs) : undefined;
+    const carry = { prev, next: new Map<SimSession, SessionUsage>() };
+    const onSession = (s: SimSession) => {
+      if (s.startMs < w.fromMs || s.startMs >= w.toMs) return; // counted once, in the window it starts in
+      sessions++;
+      sessionMs += Math.min(s.endMs, o.endMs) - s.startMs;
+    };
+    for (const s of usageWindowSeries(o.org, w.fromMs, w.toMs, pipeline, { startMs: o.startMs, sessions: cache, carry, onSession })) {
+      if (recorded && s.name === USER_ACTIVITY.series) recorded.addActivity(s);
+      const from = firstAtOrAfter(s.samples, w.fromMs);
+      const to = firstAtOrAfter(s.samples, w.toMs);
+      if (to <= from) continue;
+      await writer.add(s);
+      seriesKeys.add(s.key);
+      samples += to - from;
+      let lastBlock = NaN;
+      for (let k = from; k < to; k++) {
+        const b = Math.floor((s.samples[k] as SeriesSample).t / HEAD_BLOCK_MS);
+        if (b !== lastBlock) head.set(b, (head.get(b) ?? 0) + 1);
+        lastBlock = b;
+      }
+      await breathe();
+    }
+    for (const r of recorded?.series() ?? []) {
+      await writer.add(r);
+      recordedSamples += r.samples.length;
+      recordedKeys.add(labelsKey(r.name, r.labels));
+    }
+    prev = carry.next;
+    cache.forgetBefore(w.toMs - USAGE_MARGIN_MS);
+    await writer.close();
+    generateMs += Date.now() - genStart;
+    o.onProgress?.(`window ${i + 1}/${cuts.length} generated (${new Date(w.fromMs).toISOString().slice(0, 16)}Z)`);
+  }
+  const totals = await ingest.finish();
+  return finalStats(ingest, totals, {
+    started,
+    cpuStart,
+    sessions,
+    sessionMs,
+    series: seriesKeys.size,
+    samples,
+    recordedSeries: recordedKeys.size,
+    recordedSamples,
+    windows: cuts.length,
+    head,
+    generateMs,
+  });
 }

@@ -34,6 +34,8 @@ export interface QueryResult extends Timing {
   readonly samplesRead?: number;
   readonly error?: string;
   readonly expr: string;
+  /** Rules: how often Prometheus evaluates it. */
+  readonly everyMs?: number;
 }
 
 interface Answer {
@@ -109,6 +111,7 @@ export async function measureQueries(url: string, queries: readonly BenchQuery[]
       ...(last.samplesRead !== undefined ? { samplesRead: last.samplesRead } : {}),
       ...(last.error ? { error: last.error } : {}),
       expr: concreteExpr(q, w, vars),
+      ...(q.everyMs ? { everyMs: q.everyMs } : {}),
     };
     results.push(r);
     o.onResult?.(r);

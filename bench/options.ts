@@ -1,6 +1,7 @@
 // Command-line flags of `npm run bench`, parsed without side effects.
 import { parseArgs } from "node:util";
 import { UsageError } from "../lib/cli.js";
+import { DESIGNS, type Design } from "./backfill.js";
 
 export const RULES_MODES = ["direct", "promtool", "none"] as const;
 export type RulesMode = (typeof RULES_MODES)[number];
@@ -8,8 +9,22 @@ export type RulesMode = (typeof RULES_MODES)[number];
 export const INGEST_METHODS = ["remote-write", "promtool"] as const;
 export type IngestMethod = (typeof INGEST_METHODS)[number];
 
+export const DESIGN_CHOICES = [...DESIGNS, "both"] as const;
+export type DesignChoice = (typeof DESIGN_CHOICES)[number];
+
+/** One design measured at one size. */
+export interface DesignRun {
+  readonly design: Design;
+  readonly users: number;
+  readonly days: number;
+  readonly blockHours: number;
+}
+
 export interface BenchOptions {
   readonly help: boolean;
+  /** The designs measured, in order, each at its size. */
+  readonly runs: readonly DesignRun[];
+  /** Size of the new design's run (or of the only run). */
   readonly users: number;
   readonly days: number;
   readonly seed: number;
@@ -43,12 +58,18 @@ Prometheus; measures series, samples, disk use, memory and dashboard query laten
 
 Usage: npm run bench -- [options]
 
+  --design D        new (the series the collector writes now: per-person sums of delta exports),
+                    legacy (the per-session cumulative series and their recording rules) or both
+                    (default: new at --users x --days, then legacy at --legacy-users x --legacy-days)
   --users N         developers (default 1000)
   --days D          days of telemetry, ending now (default 7)
+  --legacy-users N  developers of the legacy run with --design both (default 1000); with
+                    --design legacy, --users applies unless this is given
+  --legacy-days D   days of the legacy run with --design both (default 7); likewise
   --seed N          PRNG seed (default 42)
-  --reps N          timed runs per query after one warm-up (default 2; fewer for a query once
-                    its runs take 3 s in all; whole-dashboard loads and rule evaluations get
-                    half as many, at least one)
+  --reps N          timed runs per query and per whole-dashboard load, after one warm-up
+                    (default 3; fewer for a query once its runs take 3 s in all; rule
+                    evaluations get half as many, at least one)
   --ingest METHOD   how the series reach the TSDB: remote-write (default: pushed in time order
                     into a running Prometheus, which cuts and compacts its own blocks) or
                     promtool (promtool tsdb create-blocks-from openmetrics; several times slower)
@@ -62,7 +83,7 @@ Usage: npm run bench -- [options]
                     much slower) or none (raw-metric queries only)
   --no-head-probe   skip remote-writing the busiest 2 h into an empty Prometheus (the measure of
                     a live Prometheus' memory per series)
-  --keep DIR        keep the TSDB and results in DIR (default: a temporary folder, removed)
+  --keep DIR        keep the TSDBs and results in DIR/<design> (default: a temporary folder, removed)
   --queries-only    only measure queries, on the TSDB a previous run left in --keep DIR
   --json            print the results as JSON on stdout (progress goes to stderr)
   -h, --help        show this help`;
@@ -88,8 +109,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       allowPositionals: false,
       options: {
         help: { type: "boolean", short: "h" },
+        design: { type: "string" },
         users: { type: "string" },
         days: { type: "string" },
+        "legacy-users": { type: "string" },
+        "legacy-days": { type: "string" },
         seed: { type: "string" },
         reps: { type: "string" },
         ingest: { type: "string" },
@@ -107,8 +131,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   const v = parsed.values;
   const users = positiveInt("users", v.users, 1000);
-  const blockHours = positiveInt("block-hours", v["block-hours"], defaultBlockHours(users));
+  const days = positiveInt("days", v.days, 7);
+  const design = (v.design ?? "both") as DesignChoice;
+  if (!DESIGN_CHOICES.includes(design)) throw new UsageError(`--design must be one of ${DESIGN_CHOICES.join(", ")} (got "${v.design}")`);
+  const blockHoursOf = (n: number) => positiveInt("block-hours", v["block-hours"], defaultBlockHours(n));
+  const blockHours = blockHoursOf(users);
   if (![2, 6, 18].includes(blockHours)) throw new UsageError(`--block-hours must be 2, 6 or 18 (got ${blockHours})`);
+  const alone = design === "legacy";
+  const legacyUsers = positiveInt("legacy-users", v["legacy-users"], alone ? users : 1000);
+  const legacyDays = positiveInt("legacy-days", v["legacy-days"], alone ? days : 7);
+  if (design === "new" && (v["legacy-users"] !== undefined || v["legacy-days"] !== undefined))
+    throw new UsageError("--legacy-users and --legacy-days apply to --design legacy or both only");
+  const runs: DesignRun[] = [];
+  if (design !== "legacy") runs.push({ design: "new", users, days, blockHours });
+  if (design !== "new") runs.push({ design: "legacy", users: legacyUsers, days: legacyDays, blockHours: blockHoursOf(legacyUsers) });
   const rules = (v.rules ?? "direct") as RulesMode;
   if (!RULES_MODES.includes(rules)) throw new UsageError(`--rules must be one of ${RULES_MODES.join(", ")} (got "${v.rules}")`);
   const ingest = (v.ingest ?? "remote-write") as IngestMethod;
@@ -118,10 +154,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   if (queriesOnly && !v.keep) throw new UsageError("--queries-only needs --keep DIR (the folder of an earlier run)");
   return {
     help: v.help === true,
+    runs,
     users,
-    days: positiveInt("days", v.days, 7),
+    days,
     seed: positiveInt("seed", v.seed, 42, 0),
-    reps: positiveInt("reps", v.reps, 2),
+    reps: positiveInt("reps", v.reps, 3),
     ingest,
     blockHours,
     parallel: positiveInt("parallel", v.parallel, 2),

@@ -1,18 +1,19 @@
 // The queries the benchmark times: every Prometheus query of every dashboard panel (they read the
-// recorded series), and a few representative panels written twice, once against the recording
-// rules and once against the raw per-session series, to show what the rules save.
-import { METRICS } from "../components/claude/telemetry.js";
-import { RECORDED_COUNTERS as C, SERVICE_MATCHER } from "../components/prometheus-rules.js";
+// usage series the collector writes; for the legacy design the same queries on the recorded series
+// of the per-session design's rules), and each recording rule as Prometheus evaluates it.
+import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { DEVELOPER_UID } from "../dashboards/developer.js";
 import { allDashboards } from "../dashboards/index.js";
-import { activePeople, perInterval, total } from "../dashboards/queries.js";
 import { panelQueries, substitute } from "../dashboards/panel-queries.js";
-import { recordingGroups } from "./rules.js";
+import { durationMs } from "../lib/duration.js";
+import type { Design } from "./backfill.js";
+import { RECORDED_COUNTERS as LEGACY_COUNTERS, RECORDED_USERS as LEGACY_USERS } from "./legacy-rules.js";
+import { designRulesFile, recordingGroups } from "./rules.js";
 
 /** Dashboards whose queries use the single-person variable. */
 export const SINGLE_USER_DASHBOARDS: readonly string[] = [DEVELOPER_UID];
 
-export type QueryKind = "dashboard" | "recorded" | "raw" | "rule";
+export type QueryKind = "dashboard" | "rule";
 
 export interface BenchQuery {
   /** Short, unique name for the report. */
@@ -26,6 +27,8 @@ export interface BenchQuery {
   readonly instant: boolean;
   /** Filters on one person (`$user` is a single developer, not "All"). */
   readonly singleUser: boolean;
+  /** Rules: how often Prometheus evaluates it. */
+  readonly everyMs?: number;
 }
 
 export interface QueryWindow {
@@ -90,45 +93,36 @@ export function dashboardQueries(distinct = true): BenchQuery[] {
   return out;
 }
 
-const svc = (metric: string, extra = "") => `${metric}{${SERVICE_MATCHER}${extra}}`;
+/** The new design's series and the legacy recorded series the same panels read before (same labels). */
+export const LEGACY_NAMES: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(USAGE_COUNTERS).map(([k, c]) => [c.series, LEGACY_COUNTERS[k as keyof typeof USAGE_COUNTERS].record] as const),
+  [USER_ACTIVITY.series, LEGACY_USERS.perMinute],
+]);
 
-/**
- * The same panels against recorded and raw series. The raw forms are what a dashboard without the
- * rules would run (increase over per-session series; people and sessions counted from the series).
- * The raw person is `user_email`, the identity OAuth sign-ins carry.
- */
-export function comparisonQueries(): BenchQuery[] {
-  const cost = METRICS.cost.prometheus;
-  const tokens = METRICS.tokens.prometheus;
-  const sessions = METRICS.session.prometheus;
-  // [name, instant, recorded, raw, single user]
-  const pairs: [string, boolean, string, string, boolean?][] = [
-    ["cost by team", true, total(C.cost, { by: ["team"] }), `sum by (team) (increase(${svc(cost)}[$__range]))`],
-    ["tokens by type", true, total(C.tokens, { by: ["type"] }), `sum by (type) (increase(${svc(tokens)}[$__range]))`],
-    ["active people", true, activePeople(), `count(count by (user_email) (last_over_time(${svc(sessions, ', user_email!=""')}[$__range])))`],
-    ["sessions", true, total(C.sessions), `count(count by (session_id) (last_over_time(${svc(sessions)}[$__range])))`],
-    ["top 20 people by cost", true, `topk(20, ${total(C.cost, { by: ["user"] })})`, `topk(20, sum by (user_email) (increase(${svc(cost)}[$__range])))`],
-    ["cost by model over time", false, perInterval(C.cost, { by: ["model"] }), `sum by (model) (increase(${svc(cost)}[$__interval]))`],
-    [
-      "one person's tokens over time",
-      false,
-      perInterval(C.tokens, { by: ["type"], vars: ["user"] }),
-      `sum by (type) (increase(${svc(tokens, ', user_email=~"$user"')}[$__interval]))`,
-      true,
-    ],
-  ];
-  return pairs.flatMap(([name, instant, recorded, raw, single]) => [
-    { name, kind: "recorded" as const, expr: recorded, instant, singleUser: single === true },
-    { name, kind: "raw" as const, expr: raw, instant, singleUser: single === true },
-  ]);
+/** A dashboard expression as it read before: the usage series' names replaced by the legacy recorded ones. */
+export function legacyExpr(expr: string): string {
+  return expr.replace(/(?<![A-Za-z0-9_:])[a-zA-Z_:][A-Za-z0-9_:]*(?![A-Za-z0-9_:])/g, (name) => LEGACY_NAMES.get(name) ?? name);
+}
+
+/** The panel queries of a design: today's dashboards, or the same with the legacy recorded series. */
+export function designDashboardQueries(design: Design, distinct = true): BenchQuery[] {
+  const qs = dashboardQueries(distinct);
+  return design === "new" ? qs : qs.map((q) => ({ ...q, expr: legacyExpr(q.expr) }));
 }
 
 /**
  * Each recording rule's expression as Prometheus evaluates it every minute (an instant query): the
  * sum over a group is the CPU time the rules cost per evaluation interval.
  */
-export function ruleQueries(): BenchQuery[] {
-  return recordingGroups().flatMap((g) =>
-    g.rules.map((r) => ({ name: `${g.name} / ${r.record}`, kind: "rule" as const, expr: r.expr, instant: true, singleUser: false })),
+export function ruleQueries(design: Design): BenchQuery[] {
+  return recordingGroups(designRulesFile(design)).flatMap((g) =>
+    g.rules.map((r) => ({
+      name: `${g.name} / ${r.record}`,
+      kind: "rule" as const,
+      expr: r.expr,
+      instant: true,
+      singleUser: false,
+      everyMs: durationMs(g.interval ?? "1m"),
+    })),
   );
 }

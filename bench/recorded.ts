@@ -1,5 +1,6 @@
-// The recorded series of the project's recording rules, computed from the raw samples the benchmark
-// generates, as Prometheus would record them evaluating the rules every minute.
+// Legacy design: the recorded series of the per-session design's recording rules (legacy-rules.ts),
+// computed from the per-session samples series.ts generates, as Prometheus would record them
+// evaluating the rules every minute.
 //
 // Why not only `promtool tsdb create-blocks-from rules`: it replays each rule as range queries and
 // costs about 1.5 µs per series and step; with every series of the last day in each step (the rules'
@@ -11,15 +12,8 @@
 //   prev = last sample at or before q - interval (within the 1d look-back, always the case here)
 //   recorded increase = cur - prev when it grew, cur when there is no prev (a new series)
 // summed by the rule's labels after `user` is taken from the first identity label present.
-import {
-  DEFAULT_RECORDING_OPTIONS,
-  IDENTITY_LABELS,
-  ORG_LABELS,
-  RECORDED_COUNTERS,
-  RECORDED_LAST_SAMPLE,
-  RECORDED_USERS,
-  USER_LABEL,
-} from "../components/prometheus-rules.js";
+import { DEFAULT_RECORDING_OPTIONS, IDENTITY_LABELS, RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS } from "./legacy-rules.js";
+import { ORG_LABELS, USER_LABEL } from "../components/prometheus-rules.js";
 import { METRICS } from "../components/claude/telemetry.js";
 import { durationMs } from "../lib/duration.js";
 import type { SeriesSample, SessionSeries } from "./series.js";

@@ -17,7 +17,7 @@ import { blockDirs, type Ingest, type IngestTotals, type WindowWriter } from "./
 import { BufferPool, encodeLabels, remoteWrite, WriteRequestBuilder } from "./remote-write.js";
 import { selfMetric } from "./server.js";
 import type { WritableSeries } from "./openmetrics.js";
-import type { SeriesSample } from "./series.js";
+import { firstAtOrAfter, type SeriesSample } from "./series.js";
 import { HOUR_MS } from "./workload.js";
 
 /** Slices per head block range; a slice may start while the two before it are still in flight. */
@@ -49,18 +49,6 @@ interface Request {
   readonly lane: number;
   readonly body: Buffer;
   readonly samples: number;
-}
-
-/** First index with t >= ms, by binary search over samples in time order. */
-function firstAtOrAfter(samples: readonly SeriesSample[], ms: number): number {
-  let lo = 0;
-  let hi = samples.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((samples[mid] as SeriesSample).t < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** FNV-1a of the encoded labels: the same series always gets the same lane. */

@@ -1,11 +1,13 @@
 // The benchmark's results: the figures derived from the raw counts, and the printed report.
-import type { BackfillStats } from "./backfill.js";
+import type { BackfillStats, Design } from "./backfill.js";
 import type { DashboardLoad, QueryResult } from "./measure.js";
 import type { HeadProbe } from "./head-probe.js";
 import type { RulesMode } from "./options.js";
 import type { RulesBackfillStats } from "./server.js";
 
 export interface BenchResult {
+  /** new: the usage series the collector writes; legacy: per-session series and their recording rules. */
+  readonly design: Design;
   readonly options: {
     readonly users: number;
     readonly days: number;
@@ -43,14 +45,28 @@ export interface Derived {
   /** Bytes on disk per sample written (raw and recorded). */
   readonly bytesPerSample: number;
   readonly bytesPerDeveloperDay: number;
+  readonly bytesPerDeveloper: number;
+  /**
+   * Recording rules: evaluation time (one core, busy) per minute of wall time: each rule's p50 times
+   * its evaluations per minute (an hourly rule counts 1/60).
+   */
+  readonly rulesMsPerMinute?: number;
   /** Heap a live Prometheus needs per head series, and per developer at the busiest time. */
   readonly headHeapBytesPerSeries?: number;
   readonly headHeapBytesPerDeveloper?: number;
 }
 
-export function derive(r: Pick<BenchResult, "options" | "workload" | "tsdb" | "head">): Derived {
+/** Rule evaluation time per minute: each rule's p50 times its evaluations per minute. */
+export function rulesPerMinute(queries: readonly QueryResult[]): number | undefined {
+  const rules = queries.filter((q) => q.kind === "rule" && !q.error && !Number.isNaN(q.p50Ms));
+  if (rules.length === 0) return undefined;
+  return rules.reduce((sum, q) => sum + q.p50Ms * (60_000 / (q.everyMs ?? 60_000)), 0);
+}
+
+export function derive(r: Pick<BenchResult, "options" | "workload" | "tsdb" | "head"> & Partial<Pick<BenchResult, "queries">>): Derived {
   const devDays = r.options.users * r.options.days;
   const w = r.workload;
+  const rules = rulesPerMinute(r.queries ?? []);
   return {
     developerDays: devDays,
     sessionsPerDeveloperDay: w.sessions / devDays,
@@ -59,6 +75,8 @@ export function derive(r: Pick<BenchResult, "options" | "workload" | "tsdb" | "h
     activeSeriesPerDeveloper: w.headSeriesMax / r.options.users,
     bytesPerSample: r.tsdb.finalBytes / Math.max(1, w.samples + w.recordedSamples),
     bytesPerDeveloperDay: r.tsdb.finalBytes / devDays,
+    bytesPerDeveloper: r.tsdb.finalBytes / r.options.users,
+    ...(rules !== undefined ? { rulesMsPerMinute: rules } : {}),
     ...(r.head && r.head.headSeries > 0
       ? {
           headHeapBytesPerSeries: (r.head.heapAfterBytes - r.head.heapBeforeBytes) / r.head.headSeries,
@@ -110,7 +128,7 @@ export function formatReport(r: BenchResult): string {
   const o = r.options;
   const out: string[] = [];
   out.push(
-    `Claude Code load benchmark: ${num(o.users)} developers x ${o.days} days (seed ${o.seed}), ${r.machine.prometheus}, ${r.machine.cpus} CPUs, ${num(r.machine.memoryGiB)} GiB`,
+    `Claude Code load benchmark, ${DESIGN_TITLES[r.design]}: ${num(o.users)} developers x ${o.days} days (seed ${o.seed}), ${r.machine.prometheus}, ${r.machine.cpus} CPUs, ${num(r.machine.memoryGiB)} GiB`,
   );
   const promtool = w.method === "promtool";
   const how = promtool ? `backfilled with promtool in ${o.blockHours}h blocks` : "remote-written in time order; Prometheus cut and compacted its blocks";
@@ -121,7 +139,8 @@ export function formatReport(r: BenchResult): string {
     `  sessions             ${num(w.sessions)} (${num(d.sessionsPerDeveloperDay, 2)} per developer-day, ${num(w.sessionHours / Math.max(1, w.sessions), 2)} h each on average)`,
   );
   out.push(`  series               ${num(w.series)} (${num(d.seriesPerDeveloperDay, 1)} per developer-day)`);
-  out.push(`  samples              ${num(w.samples)} (${num(d.samplesPerDeveloperDay)} per developer-day, one per live series per minute)`);
+  const perSample = r.design === "new" ? "one per series and collector batch it changed in" : "one per live series per minute";
+  out.push(`  samples              ${num(w.samples)} (${num(d.samplesPerDeveloperDay)} per developer-day, ${perSample})`);
   out.push(
     `  active series        ${num(w.headSeriesMax)} in the busiest 2 h head range = ${num(d.activeSeriesPerDeveloper, 1)} per developer (${num(w.headSeriesMeanBusy)} on average in busy hours)`,
   );
@@ -133,9 +152,9 @@ export function formatReport(r: BenchResult): string {
       `  remote write         ${bytes(w.bytes)} in ${num(w.units)} requests (${num(w.bytes / Math.max(1, w.samples + w.recordedSamples), 1)} bytes per sample)`,
     );
   out.push("");
-  out.push(`TSDB on disk (${r.rules === "none" ? "raw series only" : "raw and recorded series"})`);
+  out.push(`TSDB on disk (${r.rules === "none" ? "written series only" : "written and recorded series"})`);
   out.push(
-    `  total                ${bytes(r.tsdb.finalBytes)} = ${bytes(d.bytesPerDeveloperDay)} per developer-day, ${num(d.bytesPerSample, 2)} bytes per sample`,
+    `  total                ${bytes(r.tsdb.finalBytes)} = ${bytes(d.bytesPerDeveloperDay)} per developer-day, ${bytes(d.bytesPerDeveloper)} per developer, ${num(d.bytesPerSample, 2)} bytes per sample`,
   );
   if (Math.abs(r.tsdb.finalBytes - r.tsdb.backfilledBytes) > 0.02 * r.tsdb.backfilledBytes)
     out.push(`  as written           ${bytes(r.tsdb.backfilledBytes)} (before Prometheus compacted its blocks)`);
@@ -163,15 +182,19 @@ export function formatReport(r: BenchResult): string {
   out.push("");
   out.push("Query latency, one query at a time after a warm-up run (p50/p95 over the timed runs; series = answer size)");
   out.push(queryTable(r.queries));
+  if (o.days < 30) out.push(`  30-day ranges not measured: the generated range is ${o.days} days`);
   const rules = r.queries.filter((q) => q.kind === "rule" && !q.error);
   if (rules.length > 0) {
-    const perGroup = new Map<string, number>();
+    const perGroup = new Map<string, { ms: number; everyMs: number }>();
     for (const q of rules) {
       const group = q.name.split(" / ")[0] ?? "";
-      perGroup.set(group, (perGroup.get(group) ?? 0) + q.p50Ms);
+      const g = perGroup.get(group) ?? { ms: 0, everyMs: q.everyMs ?? 60_000 };
+      perGroup.set(group, { ...g, ms: g.ms + q.p50Ms });
     }
-    const groups = [...perGroup].map(([g, ms]) => `${g} ${msCell(ms)} ms`).join(", ");
+    const groups = [...perGroup].map(([g, x]) => `${g} ${msCell(x.ms)} ms every ${seconds(x.everyMs)}`).join(", ");
     out.push(`  recording rules, one evaluation of each group at the busiest time (sum of p50): ${groups}`);
+    if (d.rulesMsPerMinute !== undefined)
+      out.push(`  recording rules per minute of wall time (hourly groups counted 1/60): ${msCell(d.rulesMsPerMinute)} ms of one core`);
   }
   const errors = r.queries.filter((q) => q.error);
   for (const e of errors) out.push(`  error in ${e.kind} "${e.name}" (${e.range}): ${e.error}`);
@@ -184,6 +207,84 @@ export function formatReport(r: BenchResult): string {
         r.dashboards.map((x) => [x.dashboard, x.range, String(x.queries), msCell(x.p50Ms), msCell(x.p95Ms), String(x.errors)]),
       ),
     );
+  }
+  return out.join("\n");
+}
+
+const DESIGN_TITLES: Readonly<Record<Design, string>> = {
+  new: "new design (per-person sums the collector writes)",
+  legacy: "legacy design (per-session series + recording rules)",
+};
+
+/** What the figures show as a problem: thresholds the README's capacity guidance is written against. */
+export const LIMITS = { panelP95Ms: 500, dashboardP95Ms: 2000, headBytesPerDeveloper: 40_000, rulesMsPerMinute: 10_000 } as const;
+
+/** Figures above LIMITS, one line each, naming the query or dashboard. */
+export function problems(r: BenchResult): string[] {
+  const d = derive(r);
+  const out: string[] = [];
+  for (const q of r.queries) {
+    if (q.error) out.push(`${q.kind} "${q.name}" (${q.range}) failed: ${q.error}`);
+    else if (q.kind === "dashboard" && q.p95Ms > LIMITS.panelP95Ms)
+      out.push(`panel "${q.name}" over ${q.range}: p95 ${msCell(q.p95Ms)} ms > ${LIMITS.panelP95Ms} ms (${q.expr})`);
+  }
+  for (const x of r.dashboards)
+    if (x.p95Ms > LIMITS.dashboardP95Ms) out.push(`dashboard ${x.dashboard} over ${x.range}: p95 ${msCell(x.p95Ms)} ms > ${LIMITS.dashboardP95Ms} ms`);
+  if (d.headHeapBytesPerDeveloper !== undefined && d.headHeapBytesPerDeveloper > LIMITS.headBytesPerDeveloper)
+    out.push(`head memory ${bytes(d.headHeapBytesPerDeveloper)} per developer > ${bytes(LIMITS.headBytesPerDeveloper)}`);
+  if (d.rulesMsPerMinute !== undefined && d.rulesMsPerMinute > LIMITS.rulesMsPerMinute)
+    out.push(`recording rules take ${seconds(d.rulesMsPerMinute)} per minute > ${seconds(LIMITS.rulesMsPerMinute)}`);
+  return out;
+}
+
+/** The designs side by side: the figures that size a Prometheus, and each dashboard's load time. */
+export function formatComparison(results: readonly BenchResult[]): string {
+  const ds = results.map((r) => ({ r, d: derive(r) }));
+  const col = (f: (x: { r: BenchResult; d: Derived }) => string) => ds.map(f);
+  const opt = (n: number | undefined, f: (n: number) => string) => (n === undefined ? "-" : f(n));
+  const rows: string[][] = [
+    ["developers x days", ...col(({ r }) => `${num(r.options.users)} x ${r.options.days}`)],
+    ["series per developer-day", ...col(({ d }) => num(d.seriesPerDeveloperDay, 1))],
+    ["samples per developer-day", ...col(({ d }) => num(d.samplesPerDeveloperDay))],
+    ["TSDB per developer-day", ...col(({ d }) => bytes(d.bytesPerDeveloperDay))],
+    ["TSDB per developer", ...col(({ d }) => bytes(d.bytesPerDeveloper))],
+    ["head series (busiest 2 h) per developer", ...col(({ r }) => (r.head ? num(r.head.headSeries / r.options.users, 1) : "-"))],
+    ["head memory per developer", ...col(({ d }) => opt(d.headHeapBytesPerDeveloper, bytes))],
+    ["head memory per head series", ...col(({ d }) => opt(d.headHeapBytesPerSeries, bytes))],
+    ["rule evaluation per minute (ms, one core)", ...col(({ d }) => opt(d.rulesMsPerMinute, (n) => msCell(n)))],
+  ];
+  const loads = [...new Set(results.flatMap((r) => r.dashboards.map((x) => `${x.dashboard}\u0000${x.range}`)))];
+  for (const key of loads) {
+    const [dashboard, range] = key.split("\u0000") as [string, string];
+    rows.push([
+      `${dashboard.replace(/^claude-code-/, "")} dashboard ${range} p50 / p95 ms`,
+      ...col(({ r }) => {
+        const x = r.dashboards.find((y) => y.dashboard === dashboard && y.range === range);
+        return x ? `${msCell(x.p50Ms)} / ${msCell(x.p95Ms)}` : "-";
+      }),
+    ]);
+  }
+  const slowest = (r: BenchResult, range: string) =>
+    r.queries.filter((q) => q.kind === "dashboard" && q.range === range && !q.error).sort((a, b) => b.p95Ms - a.p95Ms)[0];
+  for (const range of [...new Set(results.flatMap((r) => r.queries.filter((q) => q.kind === "dashboard").map((q) => q.range)))])
+    rows.push([
+      `slowest panel ${range} p95 ms`,
+      ...col(({ r }) => {
+        const q = slowest(r, range);
+        return q ? `${msCell(q.p95Ms)} (${q.name.length > 40 ? `${q.name.slice(0, 37)}...` : q.name})` : "-";
+      }),
+    ]);
+  return ["Designs compared", table(["", ...results.map((r) => r.design)], rows)].join("\n");
+}
+
+/** Each design's problems(), under a heading. */
+export function formatProblems(results: readonly BenchResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const p = problems(r);
+    if (out.length > 0) out.push("");
+    out.push(`Problems the ${r.design} design's figures show (${p.length === 0 ? "none" : p.length}):`);
+    for (const line of p) out.push(`  - ${line}`);
   }
   return out.join("\n");
 }

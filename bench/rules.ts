@@ -3,12 +3,19 @@
 // rule's output runs after that output is in the TSDB (promtool only reads what Prometheus serves).
 import { parse, stringify } from "yaml";
 import { renderRulesFile } from "../components/prometheus-rules.js";
+import type { Design } from "./backfill.js";
+import { renderRulesFile as renderLegacyRulesFile } from "./legacy-rules.js";
 
 export interface RecordingRuleFile {
   readonly name: string;
   readonly interval?: string;
   readonly query_offset?: string;
   readonly rules: readonly { readonly record: string; readonly expr: string }[];
+}
+
+/** The rules file Prometheus loads in a design: the project's, or the per-session design's. */
+export function designRulesFile(design: Design): string {
+  return design === "new" ? renderRulesFile() : renderLegacyRulesFile();
 }
 
 /** Recording groups of the rendered rules file, exactly as Prometheus loads them. */

@@ -1,6 +1,7 @@
-// What one Claude Code session leaves in Prometheus: one series per metric and attribute set, with a
+// Legacy design (the pipeline before the collector summed usage per person, usage.ts): what one
+// Claude Code session left in Prometheus: one series per metric and attribute set, with a
 // cumulative sample at every metric export while the process lives (OTEL_METRIC_EXPORT_INTERVAL,
-// 60 s by default, plus the flush at exit). Labels are those the project's pipeline writes:
+// 60 s by default, plus the flush at exit). Labels are those that pipeline wrote:
 //
 //   Claude Code data point attributes (metric attributes, standard attributes, org attributes)
 //   → collector transform/labels: service.name and the org attributes lifted from the resource where
@@ -8,8 +9,8 @@
 //   → prometheus_remote_write (collector 0.161): attribute keys sanitised (dots → underscores), `job`
 //     from service.namespace/service.name, `instance` from service.instance.id (Claude Code sets
 //     none), the meter's name and version as `otel_scope_name` / `otel_scope_version`, and no other
-//     resource attribute (no resource labels). test/bench.test.ts checks these label sets against
-//     what the real collector writes into the real Prometheus.
+//     resource attribute (no resource labels). test/bench.test.ts checked these label sets against
+//     what the real collector wrote into the real Prometheus while it ran that pipeline.
 import { METER_NAME, METRICS, promLabel, type MetricKey } from "../components/claude/telemetry.js";
 import { commonAttributes, resourceAttributes, sessionRecords, type Attributes, type MetricRecord, type SimSession } from "../simulator/index.js";
 
@@ -166,4 +167,16 @@ export function sessionSeries(session: SimSession, liftKeys: readonly string[], 
     out.push({ metric: g.metric, name: METRICS[g.metric].prometheus, labels, samples });
   }
   return out;
+}
+
+/** First index with t >= ms, by binary search over samples in time order. */
+export function firstAtOrAfter(samples: readonly SeriesSample[], ms: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((samples[mid] as SeriesSample).t < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

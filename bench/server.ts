@@ -75,7 +75,8 @@ export interface RulesBackfillStats {
 }
 
 /**
- * `promtool tsdb create-blocks-from rules` for every recording rule over [startMs, endMs), pass by
+ * `promtool tsdb create-blocks-from rules` for every recording rule (of `rulesYaml`, the project's
+ * rules file by default) over [startMs, endMs), pass by
  * pass (a rule reading another rule's output runs once that output is in the TSDB), each pass split
  * over `parallel` promtool runs against a Prometheus serving the TSDB.
  */
@@ -85,9 +86,10 @@ export async function backfillRules(
   endMs: number,
   parallel: number,
   progress: (line: string) => void,
+  rulesYaml?: string,
 ): Promise<RulesBackfillStats> {
   const started = Date.now();
-  const passes = backfillPasses(recordingGroups());
+  const passes = backfillPasses(recordingGroups(rulesYaml));
   let blocks = 0;
   let rules = 0;
   for (const [p, pass] of passes.entries()) {

@@ -7,7 +7,18 @@ import type { Settings } from "./settings.js";
 import { COLLECTOR_PORTS, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "./collector.js";
 import { telemetryReader } from "./collector-telemetry.js";
 import { STACK_NAME } from "./stack-name.js";
-import { MARKERS, policyOf, contentMarkStatements, contentStatements, identityStatements, labelMarkStatements, labelStatements } from "./privacy.js";
+import { OUT_OF_ORDER_WINDOW } from "./prometheus.js";
+import { cumulativeToDelta, dropZeroCondition, identityChainStatements, usageConnector, usageOutputStatements } from "./collector-usage.js";
+import {
+  MARKERS,
+  RUN_MARKER_ATTRIBUTE,
+  policyOf,
+  contentMarkStatements,
+  contentStatements,
+  identityStatements,
+  labelMarkStatements,
+  labelStatements,
+} from "./privacy.js";
 
 export interface CollectorTargets {
   /** Prometheus' remote-write receiver, e.g. http://prometheus:9090/api/v1/write. */
@@ -32,6 +43,11 @@ export const COLLECTOR_COMPONENTS = {
   governanceResource: "transform/governance_resource",
   governanceTime: "transform/governance_time",
   groupResources: "groupbyattrs/governance",
+  cumulativeToDelta: "cumulative_to_delta",
+  identityChain: "transform/identity_chain",
+  usage: "signal_to_metrics/usage",
+  usageOutput: "transform/usage_output",
+  dropZero: "filter/zero_usage",
   deltaToCumulative: "delta_to_cumulative",
   batch: "batch",
   forwardMetrics: "forward/metrics",
@@ -75,8 +91,10 @@ function liftStatement(key: string): string {
  * stack's policy allows):
  *   metrics            OTLP → memory_limiter → transform/labels → transform/identity → mark
  *                      → forward/metrics, forward/governance
- *   metrics/store      → bound labels (allow-list, closed sets, length) → delta_to_cumulative
- *                      → batch → Prometheus
+ *   metrics/store      → bound labels (allow-list, closed sets, length) → cumulative_to_delta
+ *                      → identity chain (the `user` attribute) → batch → signal_to_metrics/usage
+ *   metrics/usage      one increment per person and label set per batch (collector-usage.ts)
+ *                      → replica label, gauge → zero increments dropped → batch → Prometheus
  *   logs               OTLP → memory_limiter → transform/identity → mark → forward/logs, forward/governance
  *   logs/store         → scrub content → batch → Loki
  *   governance         the marked items counted (count connector) under one resource per collector
@@ -89,13 +107,17 @@ function liftStatement(key: string): string {
  *   missing makes them labels in every case without ever producing a duplicate label.
  * - privacy statements fail closed (error_mode: propagate): a batch they cannot process is refused,
  *   never stored unprocessed.
- * - delta_to_cumulative: Claude Code defaults to delta temporality, which Prometheus would drop;
- *   clients configured by hand are converted here (the generated managed settings ask for cumulative).
+ * - usage counting: Prometheus never sees a session. Each batch's increments are summed per person
+ *   and label set and stored as one sample of a per-replica series; dashboards sum samples over the
+ *   range, so a Prometheus restart, a second replica or a silent day neither loses nor double-counts
+ *   an increment (a collector restart loses only what it had not yet written). The generated
+ *   settings ask for delta; cumulative clients are converted first (their first value is kept only
+ *   for streams that start after the collector did).
  * - prometheus_remote_write: pushes, so any number of collector replicas can sit behind a load
- *   balancer (a scraped exporter per replica would expose the same series twice); names follow the
- *   catalog (claude_code_cost_usage_USD_total, …: the translation strategy is set explicitly) with no
- *   namespace, and resource attributes stay in target_info (no resource labels: no duplicate labels).
- *   One request per batch at a time (`max_batch_request_parallelism`) keeps each series in order.
+ *   balancer; names follow the catalog (translation strategy set explicitly) with no namespace, and
+ *   resource attributes stay in target_info (no resource labels: no duplicate labels). Failed writes
+ *   are retried for as long as Prometheus still accepts late samples (its out-of-order window), so a
+ *   Prometheus outage that short loses nothing the queue holds.
  */
 export function renderCollectorConfig(settings: Settings, targets: CollectorTargets): string {
   const c = settings.collector;
@@ -119,14 +141,20 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     [id.prometheus]: {
       http: { endpoint: targets.prometheusRemoteWrite },
       translation_strategy: "UnderscoreEscapingWithSuffixes",
-      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      // The usage series are the connector's, not a client meter's: no scope labels to carry.
+      disable_scope_info: true,
+      // This exporter retries inside one export, which `timeout` bounds (5 s by default): both span
+      // the window in which Prometheus still takes the retried, possibly reordered, samples.
+      timeout: OUT_OF_ORDER_WINDOW,
+      retry_on_failure: { enabled: true, max_elapsed_time: OUT_OF_ORDER_WINDOW },
       remote_write_queue: { enabled: true, queue_size: 10000 },
       max_batch_request_parallelism: 4,
     },
     [id.loki]: {
       endpoint: targets.lokiOtlp,
       compression: "gzip",
-      retry_on_failure: { enabled: true, max_elapsed_time: "10m" },
+      // As long as Prometheus' writes are retried: one outage of the stack loses neither signal.
+      retry_on_failure: { enabled: true, max_elapsed_time: OUT_OF_ORDER_WINDOW },
       sending_queue: { enabled: true, queue_size: 5000 },
     },
   };
@@ -155,6 +183,10 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     // The count connector dates a count by the items it counted, which need not grow from one count
     // to the next; delta_to_cumulative refuses a point that is not newer. Counted now, dated now.
     [id.governanceTime]: { ...failClosed, metric_statements: ["set(datapoint.start_time, Now())", "set(datapoint.time, Now())"] },
+    [id.cumulativeToDelta]: cumulativeToDelta(),
+    [id.identityChain]: { ...failClosed, metric_statements: identityChainStatements() },
+    [id.usageOutput]: { ...failClosed, metric_statements: usageOutputStatements() },
+    [id.dropZero]: { error_mode: "propagate", metric_conditions: [dropZeroCondition()] },
     [id.deltaToCumulative]: { max_stale: c.deltaMaxStale },
     [id.batch]: { send_batch_size: c.batchSize, timeout: c.batchTimeout },
   };
@@ -184,6 +216,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
         },
       },
     },
+    [id.usage]: usageConnector({ labelAttributes: c.labelAttributes, optional: [...settings.privacy.extraMetricLabels, RUN_MARKER_ATTRIBUTE] }),
   };
 
   const config = {
@@ -213,7 +246,13 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
         },
         "metrics/store": {
           receivers: [id.forwardMetrics],
-          processors: [id.boundLabels, id.deltaToCumulative, id.batch],
+          processors: [id.boundLabels, id.cumulativeToDelta, id.identityChain, id.batch],
+          exporters: [id.usage],
+        },
+        // One call of the connector per batch: one point per person and label set per batch.
+        "metrics/usage": {
+          receivers: [id.usage],
+          processors: [id.usageOutput, id.dropZero, id.batch],
           exporters: metricsExporters,
         },
         logs: {

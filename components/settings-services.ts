@@ -19,7 +19,9 @@ export const collectorSchema = crossCheck(
       memoryLimitMiB: z.number().int().min(64).max(65536).default(512).describe("memory_limiter limit; the container limit is 25 % above"),
       batchSize: z.number().int().min(1).max(100000).default(8192).describe("items per batch of the batch processor"),
       batchTimeout: duration().default("5s").describe("longest wait of the batch processor before it sends a batch"),
-      deltaMaxStale: duration().default("1h").describe("how long delta_to_cumulative keeps an idle stream"),
+      deltaMaxStale: duration()
+        .default("1h")
+        .describe("how long delta_to_cumulative keeps an idle stream of the governance counts (what the privacy policy removed)"),
       // Lifted from the resource onto data points that lack them, so they are labels even for
       // clients that turned off Claude Code's own copy.
       labelAttributes: z

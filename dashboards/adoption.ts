@@ -1,6 +1,6 @@
 // Adoption: how many people use Claude Code, how often and how long, and who is new.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { Layout, barGauge, dashboard, stat, table, timeSeries } from "./panels.js";
 import { PEOPLE_FILTERS, activePeople, newPeople, perInterval, total } from "./queries.js";
 import { filterVariables } from "./variables.js";

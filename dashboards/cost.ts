@@ -1,6 +1,6 @@
 // Cost and chargeback: estimated cost split by the org attributes, models and people.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { COST_NOTE, Layout, barGauge, dashboard, stat, table, text, timeSeries } from "./panels.js";
 import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
 import { filterVariables } from "./variables.js";

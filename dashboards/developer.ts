@@ -1,6 +1,6 @@
 // Developer (personal): one person's usage, code output, edit decisions and recent API errors.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { COST_NOTE, Layout, barGauge, dashboard, logs, stat, text, timeSeries } from "./panels.js";
 import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { lokiEvents, perInterval, total, type VariableName } from "./queries.js";

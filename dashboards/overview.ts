@@ -1,6 +1,6 @@
 // Overview (the home dashboard): how much Claude Code is used, by whom, at what estimated cost.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { COST_NOTE, Layout, dashboard, pie, stat, text, timeSeries } from "./panels.js";
 import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
 import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";

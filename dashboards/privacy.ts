@@ -3,6 +3,7 @@
 // person panel instead of an empty one.
 import type { Dashboard, Panel } from "@grafana/grafana-foundation-sdk/dashboard";
 import { RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
+import { USER_ACTIVITY } from "../components/usage-series.js";
 import { collectedMarkdown, type IdentityMode, type PrivacyInput } from "../components/privacy.js";
 import { privacySettingsSchema } from "../components/privacy.js";
 import { ORG_ATTRIBUTES } from "../components/claude/telemetry.js";
@@ -43,7 +44,7 @@ function readsPeople(expr: string): boolean {
       .map((l) => l.trim())
       .includes(USER_LABEL),
   );
-  return expr.includes(RECORDED_USERS.perMinute) || expr.includes(RECORDED_USERS.perHour) || expr.includes(`${USER_LABEL}!=""`) || groupsByUser;
+  return expr.includes(USER_ACTIVITY.series) || expr.includes(RECORDED_USERS.perHour) || expr.includes(`${USER_LABEL}!=""`) || groupsByUser;
 }
 
 /** In `drop` mode every person panel says why it is empty; a `personal` dashboard is all person panels. */

@@ -1,7 +1,7 @@
 // Quality and tools: tool success and duration, edit decisions, API latency and errors. Tool and API
 // figures come from the events in Loki (structured metadata); edit decisions from the metric.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { Layout, barGauge, dashboard, logs, table, thresholds, timeSeries } from "./panels.js";
 import { ALL_FILTERS, LOKI_USER_FILTER, lokiCount, lokiEvents, lokiQuantile, lokiSelector, total } from "./queries.js";
 import { filterVariables } from "./variables.js";

@@ -1,8 +1,9 @@
-// PromQL and LogQL building blocks shared by the dashboards. Dashboards read the recorded series of
-// components/prometheus-rules.ts (few series, exact counts); only the pipeline-health dashboard
+// PromQL and LogQL building blocks shared by the dashboards. Dashboards read the per-person usage
+// series the collector writes (components/usage-series.ts: few series, exact sums); only the pipeline-health dashboard
 // reads raw metrics. Names come from the catalog and the rules module, never retyped.
 import { EVENTS, SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
-import { RECORDED_USERS, USER_LABEL, type RecordedCounter } from "../components/prometheus-rules.js";
+import { RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
+import { USER_ACTIVITY, type UsageCounter } from "../components/usage-series.js";
 
 /** Dashboard variables and the label each one filters. */
 export const VARIABLES = {
@@ -23,8 +24,8 @@ export function matchers(vars: readonly VariableName[], extra: readonly string[]
   return [...vars.map((v) => `${VARIABLES[v]}=~"$${v}"`), ...extra].join(", ");
 }
 
-/** Filters that apply to a recorded counter: `model` only where the counter keeps it. */
-export function filtersFor(counter: RecordedCounter, vars: readonly VariableName[]): VariableName[] {
+/** Filters that apply to a usage counter: `model` only where the counter keeps it. */
+export function filtersFor(counter: UsageCounter, vars: readonly VariableName[]): VariableName[] {
   return vars.filter((v) => (counter.by as readonly string[]).includes(VARIABLES[v]));
 }
 
@@ -37,21 +38,21 @@ export interface CounterQuery {
   readonly vars?: readonly VariableName[];
 }
 
-/** Sum of a recorded counter's increases over a range: exactly what clients sent in it. */
-export function total(counter: RecordedCounter, q: CounterQuery = {}): string {
+/** Sum of a usage counter's increments over a range: exactly what clients sent in it. */
+export function total(counter: UsageCounter, q: CounterQuery = {}): string {
   const sel = matchers(filtersFor(counter, q.vars ?? ALL_FILTERS), q.where ?? []);
   const agg = q.by && q.by.length > 0 ? `sum by (${q.by.join(", ")})` : "sum";
-  return `${agg} (sum_over_time(${counter.record}{${sel}}[${q.range ?? "$__range"}]))`;
+  return `${agg} (sum_over_time(${counter.series}{${sel}}[${q.range ?? "$__range"}]))`;
 }
 
-/** The same, per graph interval (panels set a minimum interval equal to the rules' interval). */
-export function perInterval(counter: RecordedCounter, q: Omit<CounterQuery, "range"> = {}): string {
+/** The same, per graph interval (panels set a minimum interval of one client export interval). */
+export function perInterval(counter: UsageCounter, q: Omit<CounterQuery, "range"> = {}): string {
   return total(counter, { ...q, range: "$__interval" });
 }
 
 /** People (not installations) seen in the range, as one series per `by` group. */
 export function activePeople(q: { by?: readonly string[]; range?: string; vars?: readonly VariableName[]; hourly?: boolean } = {}): string {
-  const series = q.hourly ? RECORDED_USERS.perHour : RECORDED_USERS.perMinute;
+  const series = q.hourly ? RECORDED_USERS.perHour : USER_ACTIVITY.series;
   const by = q.by ?? [];
   const sel = matchers(q.vars ?? PEOPLE_FILTERS, [`${USER_LABEL}!=""`]);
   const people = `group by (${[...by, USER_LABEL].join(", ")}) (count_over_time(${series}{${sel}}[${q.range ?? "$__range"}]))`;
@@ -60,7 +61,7 @@ export function activePeople(q: { by?: readonly string[]; range?: string; vars?:
 
 /** People active in the range who were not active in the `history` before it. */
 export function newPeople(history = "30d"): string {
-  const seen = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perMinute}{${matchers(PEOPLE_FILTERS, [`${USER_LABEL}!=""`])}}[$__range]))`;
+  const seen = `group by (${USER_LABEL}) (count_over_time(${USER_ACTIVITY.series}{${matchers(PEOPLE_FILTERS, [`${USER_LABEL}!=""`])}}[$__range]))`;
   const before = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perHour}{${USER_LABEL}!=""}[${history}] offset $__range))`;
   return `count(${seen} unless ${before})`;
 }

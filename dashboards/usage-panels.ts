@@ -1,5 +1,5 @@
 // Usage graphs more than one dashboard shows, each for its own filter (all data, or one person).
-import { RECORDED_COUNTERS as C } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { timeSeries } from "./panels.js";
 import { perInterval, type CounterQuery } from "./queries.js";
 

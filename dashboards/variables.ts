@@ -1,18 +1,18 @@
-// The filter variables dashboards share. Values come from the small recorded series (one per person
-// and minute), not from raw per-session series, so the drop-downs stay fast with thousands of users.
+// The filter variables dashboards share. Values come from the activity series (one per person), so
+// the drop-downs stay fast with thousands of users.
 import type { QueryVariableBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
-import { RECORDED_COUNTERS, RECORDED_USERS } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { variable } from "./panels.js";
 import type { VariableName } from "./queries.js";
 
-const PEOPLE = RECORDED_USERS.perMinute;
+const PEOPLE = USER_ACTIVITY.series;
 
 const BUILDERS: Record<VariableName, () => QueryVariableBuilder> = {
   department: () => variable("department", "Department", PEOPLE),
   team: () => variable("team", "Team", PEOPLE, ["department"]),
   cost_center: () => variable("cost_center", "Cost centre", PEOPLE, ["department", "team"]),
   user: () => variable("user", "User", PEOPLE, ["department", "team", "cost_center"]),
-  model: () => variable("model", "Model", RECORDED_COUNTERS.cost.record),
+  model: () => variable("model", "Model", USAGE_COUNTERS.cost.series),
 };
 
 /** The variables for the given filters, in the order Grafana should show them. */

@@ -32,7 +32,7 @@ Target
   --protocol P            http/protobuf (default) or grpc
   --token T               bearer token, sent as "Authorization: Bearer T"
   --token-file PATH       read the bearer token from a file instead (keeps it out of the process list)
-  --temporality T         cumulative (default, what this project's managed settings set) or delta
+  --temporality T         delta (default, what this project's managed settings set) or cumulative
                           (Claude Code's own default)
 
 Simulated organisation
@@ -147,7 +147,7 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommand {
     throw new UsageError(err.message);
   }
   const protocol = oneOf("--protocol", values.protocol, ["http/protobuf", "grpc"] as const, "http/protobuf");
-  const temporality: Temporality = oneOf("--temporality", values.temporality, ["cumulative", "delta"] as const, "cumulative");
+  const temporality: Temporality = oneOf("--temporality", values.temporality, ["delta", "cumulative"] as const, "delta");
   const durationMs = values.duration === undefined ? 5 * 60_000 : durationFlag("--duration", values.duration);
   if (durationMs < 1000) throw new UsageError("--duration must be at least 1s");
   const metricIntervalMs = values["export-interval"] === undefined ? 5000 : durationFlag("--export-interval", values["export-interval"]);

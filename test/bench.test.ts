@@ -1,27 +1,33 @@
-// The load benchmark's own parts: percentiles, OpenMetrics text, the remote-write encoding, the series
-// a session leaves in Prometheus (labels as the real collector writes them, checked against it), the recorded series computed
-// beside them, and, with the real tools: that promtool ingests the text, that a real Prometheus takes
-// the remote-write ingest without refusing or losing a sample and holds the same data, and that the
-// recorded series equal what `promtool tsdb create-blocks-from rules` makes from the project's rules.
+// The load benchmark's own parts: percentiles, OpenMetrics text, the remote-write encoding, the
+// workload, the series the project's pipeline writes (checked against the real collector writing into
+// the real Prometheus) and the recording rules' series computed beside them, the per-session series of
+// the legacy design and its recorded series, and, with the real tools: that promtool ingests the text,
+// that a real Prometheus takes the remote-write ingest without refusing or losing a sample and holds
+// the same data, and that the recorded series of both designs equal what
+// `promtool tsdb create-blocks-from rules` makes from their rules.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { METER_NAME, METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
-import { RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
+import { RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { parseSettings } from "../components/settings.js";
-import { backfillRaw, blockDirs, windows } from "../bench/backfill.js";
+import { USAGE_COUNTERS, USAGE_SERIES, USER_ACTIVITY } from "../components/usage-series.js";
+import { backfillRaw, blockDirs, usageWindowSeries, windows, type Design } from "../bench/backfill.js";
+import { RECORDED_COUNTERS as LEGACY_COUNTERS, RECORDED_USERS as LEGACY_USERS } from "../bench/legacy-rules.js";
 import { percentile, summarize } from "../bench/measure.js";
-import { escapeLabelValue, formatTimestamp, formatValue, openMetricsText, typeLine } from "../bench/openmetrics.js";
+import { escapeLabelValue, formatTimestamp, formatValue, openMetricsText, typeLine, type WritableSeries } from "../bench/openmetrics.js";
 import { parseBenchArgs } from "../bench/options.js";
 import { UsageError } from "../lib/cli.js";
-import { graphStepMs } from "../bench/queries.js";
+import { dashboardQueries, designDashboardQueries, graphStepMs, legacyExpr, ruleQueries } from "../bench/queries.js";
 import { RecordedSeries, seriesIncreases, withUser } from "../bench/recorded.js";
+import { rulesPerMinute } from "../bench/report.js";
 import { PromtoolIngest } from "../bench/promtool-ingest.js";
 import { laneOf, RemoteWriteIngest } from "../bench/remote-ingest.js";
 import { encodeLabels, remoteWrite, varintLength, WriteRequestBuilder } from "../bench/remote-write.js";
-import { backfillPasses, recordingGroups, splitPass } from "../bench/rules.js";
+import { backfillPasses, designRulesFile, recordingGroups, splitPass } from "../bench/rules.js";
+import { batchTime, COLLECTOR_INSTANCE, rollupTime, sessionUsage, UsageRecorded, UsageSums, usagePipeline } from "../bench/usage.js";
 import { exportTimes, pipelineLabels, sessionSeries, type SessionSeries } from "../bench/series.js";
 import { buildModel, emitBurst, otlpExporters, resourceAttributes, sessionRecords } from "../simulator/index.js";
 import { backfillRules, INGEST_BLOCK_HOURS, selfMetric, startIngestServer, startQueryServer, waitForCompaction } from "../bench/server.js";
@@ -99,7 +105,7 @@ describe("OpenMetrics text", () => {
   });
 });
 
-describe("series of a session", () => {
+describe("legacy design: the per-session series of a session", () => {
   const org = buildOrganisation({ seed: 3, users: 12 });
   const day = recentWednesday();
   const sessions = sessionsOf(org, day);
@@ -133,7 +139,7 @@ describe("series of a session", () => {
     }
   });
 
-  it("carries the labels the collector writes through prometheus_remote_write, and no others", () => {
+  it("carries the labels the previous pipeline wrote through prometheus_remote_write, and no others", () => {
     const metricKeys = (m: MetricKey) => Object.keys(METRICS[m].attributes).map(promLabel);
     const standard = STANDARD_ATTRIBUTES.map(promLabel);
     const org = ORG_ATTRIBUTES.map(promLabel);
@@ -233,7 +239,7 @@ describe("workload", () => {
   });
 });
 
-describe("recorded series", () => {
+describe("legacy design: recorded series", () => {
   it("records per-interval increases that add up to the series' last value", () => {
     const samples = [
       { t: 30_000, v: 1 },
@@ -278,7 +284,7 @@ describe("recorded series", () => {
         { t: 110_000, v: 1.5 },
       ],
     });
-    const out = [...rec.series()].filter((s) => s.name === RECORDED_COUNTERS.cost.record);
+    const out = [...rec.series()].filter((s) => s.name === LEGACY_COUNTERS.cost.record);
     expect(out).toHaveLength(1);
     expect(new Map(out[0]?.labels).get("user")).toBe("a@x");
     expect(new Map(out[0]?.labels).has("session_id")).toBe(false);
@@ -289,14 +295,147 @@ describe("recorded series", () => {
   });
 
   it("backfills the roll-up after the rules it reads, and splits a pass without losing rules", () => {
-    const groups = recordingGroups();
+    const groups = recordingGroups(designRulesFile("legacy"));
     const passes = backfillPasses(groups);
     expect(passes).toHaveLength(2);
-    expect(passes[1]?.flatMap((g) => g.rules.map((r) => r.record))).toEqual([RECORDED_USERS.perHour]);
+    expect(passes[1]?.flatMap((g) => g.rules.map((r) => r.record))).toEqual([LEGACY_USERS.perHour]);
     const first = passes[0] ?? [];
     const parts = splitPass(first, 2).map((y) => [...y.matchAll(/record: (\S+)/g)].map((m) => m[1]));
     expect(parts.flat().sort()).toEqual(first.flatMap((g) => g.rules.map((r) => r.record)).sort());
     expect(splitPass(first, 2).every((y) => y.includes("query_offset: 1m") && y.includes("interval: 1m"))).toBe(true);
+    // The project's rules read only the activity series: one pass, each group keeping its interval and offset.
+    const now = backfillPasses(recordingGroups(designRulesFile("new")));
+    expect(now).toHaveLength(1);
+    const yaml = splitPass(now[0] ?? [], 2).join("\n");
+    expect(yaml).toContain("interval: 1h");
+    expect(yaml).toContain("query_offset: 20m");
+  });
+});
+
+describe("new design: the series the collector writes", () => {
+  const org = buildOrganisation({ seed: 3, users: 12 });
+  const day = recentWednesday();
+  const sessions = sessionsOf(org, day);
+  const pipeline = usagePipeline(settings);
+
+  it("dates every point by the batch it lands in: the next multiple of the batch timeout", () => {
+    expect(pipeline.batchMs).toBe(5000);
+    expect([batchTime(60_000, 5000), batchTime(61_000, 5000), batchTime(64_999, 5000)]).toEqual([65_000, 65_000, 65_000]);
+  });
+
+  it("sums each session's deltas into its person's series: totals as sent, labels the connector keeps", () => {
+    expect(sessions.length).toBeGreaterThan(10);
+    const org = ORG_ATTRIBUTES.map(promLabel);
+    for (const session of sessions.slice(0, 8)) {
+      const usage = sessionUsage(session, pipeline);
+      const sums = new UsageSums();
+      sums.add(usage);
+      const series = [...sums.series()];
+      const requests = session.prompts.flatMap((p) => p.steps).filter((st) => st.kind === "request");
+      const sentCost = requests.reduce((sum, r) => sum + (r.kind === "request" ? r.costUsd : 0), 0);
+      const total = (name: string) => series.filter((x) => x.name === name).reduce((a, x) => a + x.samples.reduce((b, y) => b + y.v, 0), 0);
+      expect(total(USAGE_COUNTERS.cost.series)).toBeCloseTo(sentCost, 9);
+      expect(total(USAGE_COUNTERS.sessions.series)).toBe(1);
+      const activity = series.filter((x) => x.name === USER_ACTIVITY.series);
+      expect(activity).toHaveLength(1);
+      for (const x of series) {
+        expect(USAGE_SERIES).toContain(x.name);
+        const labels = new Map(x.labels);
+        const counter = Object.values(USAGE_COUNTERS).find((c) => c.series === x.name);
+        const allowed = new Set(["job", "instance", ...(counter?.by ?? USER_ACTIVITY.by)]);
+        expect(
+          [...labels.keys()].filter((k) => !allowed.has(k)),
+          x.name,
+        ).toEqual([]);
+        for (const k of [...org, "service_name", "job", "instance"]) expect(labels.has(k), `${x.name} ${k}`).toBe(true);
+        expect(labels.get("instance")).toBe(COLLECTOR_INSTANCE);
+        expect(labels.get("job")).toBe(session.installation.serviceName);
+        expect(labels.get("user")).toBe(session.person.email ?? session.person.accountUuid);
+        for (const [i, y] of x.samples.entries()) {
+          expect(y.t % pipeline.batchMs).toBe(0);
+          expect(y.t).toBeGreaterThan(session.startMs);
+          expect(y.v).not.toBe(0);
+          if (i > 0) expect(y.t).toBeGreaterThan((x.samples[i - 1] as { t: number }).t);
+        }
+      }
+      // An export every minute while the session changes: no more samples than exports.
+      expect((activity[0]?.samples.length ?? 0) <= exportTimes(session.startMs, session.endMs + 60_000).length).toBe(true);
+    }
+  });
+
+  it("writes each series once per window, people without an identity sharing theirs, in one sum", () => {
+    // One office at UTC+0: the day before ends by 02:30, the day after starts at 08:30.
+    const org = buildOrganisation({ seed: 3, users: 12, utcOffsets: [0] });
+    const from = day * DAY_MS;
+    const to = from + 30 * HOUR_MS;
+    const all = [...usageWindowSeries(org, from, to, pipeline)];
+    const keys = all.map((x) => x.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(all.some((x) => !new Map(x.labels).has("user"))).toBe(true);
+    // The window's sums are the sessions' sums, whoever they are shared with.
+    const sums = new UsageSums();
+    for (const s of [...sessionsOf(org, day - 1), ...sessionsOf(org, day)]) sums.add(sessionUsage(s, pipeline));
+    const sum = (xs: Iterable<WritableSeries>) =>
+      [...xs]
+        .filter((x) => x.name === USAGE_COUNTERS.tokens.series)
+        .reduce((a, x) => a + x.samples.reduce((b, y) => b + (y.t >= from && y.t < to ? y.v : 0), 0), 0);
+    expect(sum(all)).toBeGreaterThan(0);
+    expect(sum(all)).toBe(sum(sums.series()));
+  });
+
+  it("records the newest activity per minute and who was active per hour, as the rules evaluate them", () => {
+    const H = HOUR_MS;
+    expect(rollupTime(10 * H - 20 * MINUTE_MS)).toBe(10 * H - 20 * MINUTE_MS);
+    expect(rollupTime(10 * H - 20 * MINUTE_MS + 1)).toBe(11 * H - 20 * MINUTE_MS);
+    const rec = new UsageRecorded(10 * H, 12 * H);
+    const labels: [string, string][] = [
+      ["instance", COLLECTOR_INSTANCE],
+      ["job", "claude-code"],
+      ["service_name", "claude-code"],
+      ["team", "t"],
+      ["user", "a@x"],
+    ];
+    rec.addActivity({ name: USER_ACTIVITY.series, labels, samples: [9 * H + 50 * MINUTE_MS, 10 * H + 65_000, 10 * H + 130_000].map((t) => ({ t, v: 2 })) });
+    const out = [...rec.series()];
+    const present = out.find((x) => x.name === RECORDED_USERS.perHour);
+    expect(present?.labels).toEqual([
+      ["team", "t"],
+      ["user", "a@x"],
+    ]);
+    // 09:50 counts in the roll-up stored at 10:40 (range 09:40-10:40], as do 10:01:05 and 10:02:10.
+    expect(present?.samples).toEqual([{ t: 10 * H + 40 * MINUTE_MS, v: 1 }]);
+    const last = out.find((x) => x.name === RECORDED_LAST_SAMPLE);
+    expect(last?.labels).toEqual([["service_name", "claude-code"]]);
+    // Within the 5-minute look-back of each minute: 10:00 sees nothing (09:50 is 10 minutes back).
+    expect(last?.samples.slice(0, 3)).toEqual([
+      { t: 10 * H + 2 * MINUTE_MS, v: (10 * H + 65_000) / 1000 },
+      { t: 10 * H + 3 * MINUTE_MS, v: (10 * H + 130_000) / 1000 },
+      { t: 10 * H + 4 * MINUTE_MS, v: (10 * H + 130_000) / 1000 },
+    ]);
+    expect(last?.samples.at(-1)).toEqual({ t: 10 * H + 7 * MINUTE_MS, v: (10 * H + 130_000) / 1000 });
+  });
+
+  it("times the legacy design's panels on its recorded series, renamed one for one", () => {
+    expect(legacyExpr('sum(sum_over_time(claude_code_cost_usd_increment{a="b"}[1d])) / count(claude_code_user_activity)')).toBe(
+      'sum(sum_over_time(claude_code:cost_usd:increase1m{a="b"}[1d])) / count(claude_code:user_active:present1m)',
+    );
+    const renamed = Object.fromEntries(
+      ["cost_usd", "tokens", "active_seconds", "sessions", "lines_of_code", "commits", "pull_requests", "edit_decisions"].map((n) => [
+        `claude_code_${n}_increment`,
+        `claude_code:${n}:increase1m`,
+      ]),
+    );
+    for (const [from, to] of Object.entries({ ...renamed, claude_code_user_activity: "claude_code:user_active:present1m" }))
+      expect(legacyExpr(from), from).toBe(to);
+    const legacy = designDashboardQueries("legacy");
+    expect(legacy.map((q) => q.name)).toEqual(dashboardQueries().map((q) => q.name));
+    expect(legacy.some((q) => USAGE_SERIES.some((n) => q.expr.includes(n)))).toBe(false);
+    expect(legacy.some((q) => q.expr.includes(LEGACY_COUNTERS.cost.record))).toBe(true);
+    // The hourly rule costs a sixtieth of its evaluation per minute.
+    const rules = ruleQueries("new");
+    expect(rules.map((r) => r.everyMs)).toEqual([60_000, 3_600_000]);
+    const timed = rules.map((r) => ({ ...r, kind: "rule" as const, range: "eval", runs: 1, p50Ms: 60, p95Ms: 60, maxMs: 60, series: 1 }));
+    expect(rulesPerMinute(timed)).toBe(61);
   });
 });
 
@@ -360,6 +499,19 @@ describe("command line and query windows", () => {
     expect(() => parseBenchArgs(["--rules", "maybe"])).toThrow(/--rules/);
   });
 
+  it("measures the new design at --users x --days and the legacy one at 1000 x 7 unless told otherwise", () => {
+    expect(parseBenchArgs(["--users", "10000", "--days", "3"]).runs).toEqual([
+      { design: "new", users: 10000, days: 3, blockHours: 2 },
+      { design: "legacy", users: 1000, days: 7, blockHours: 18 },
+    ]);
+    expect(parseBenchArgs(["--design", "new", "--users", "5"]).runs).toEqual([{ design: "new", users: 5, days: 7, blockHours: 18 }]);
+    expect(parseBenchArgs(["--design", "legacy", "--users", "50", "--days", "2"]).runs).toEqual([{ design: "legacy", users: 50, days: 2, blockHours: 18 }]);
+    expect(parseBenchArgs(["--legacy-users", "200", "--legacy-days", "3"]).runs[1]).toEqual({ design: "legacy", users: 200, days: 3, blockHours: 18 });
+    expect(() => parseBenchArgs(["--design", "new", "--legacy-days", "3"])).toThrow(/--legacy/);
+    expect(() => parseBenchArgs(["--design", "old"])).toThrow(/--design/);
+    expect(parseBenchArgs([]).reps).toBe(3);
+  });
+
   it("picks the graph step Grafana would (range / width, rounded at the midpoints)", () => {
     expect(graphStepMs(7 * DAY_MS) / 1000).toBe(600);
     expect(graphStepMs(30 * DAY_MS) / 1000).toBe(1800);
@@ -382,12 +534,13 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
   const org = buildOrganisation({ seed: 5, users: 5, utcOffsets: [0] });
   const startMs = recentWednesday() * DAY_MS;
   const endMs = startMs + 30 * HOUR_MS;
-  const backfill = (recorded: boolean) => {
+  const designOf = (design: Design) => (design === "new" ? { usage: usagePipeline(settings) } : {});
+  const backfill = (recorded: boolean, design: Design = "new") => {
     const base = tempDir();
     const tsdbDir = path.join(base, "tsdb");
     const workDir = path.join(base, "work");
     const ingest = new PromtoolIngest({ windowMs: 6 * HOUR_MS, tsdbDir, workDir, parallel: 2 });
-    return backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded }, ingest).then((stats) => ({ stats, tsdbDir, workDir }));
+    return backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded, ...designOf(design) }, ingest).then((stats) => ({ stats, tsdbDir, workDir }));
   };
   /** A Prometheus with default settings and its remote-write receiver on, in a fresh folder. */
   const defaultReceiver = async () => {
@@ -416,9 +569,11 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const dump = await runToolOk("promtool", ["tsdb", "dump", tsdbDir], { timeoutMs: 120_000, maxStdout: 512 << 20 });
     const lines = dump.stdout.split("\n").filter((l) => l.startsWith("{"));
     expect(lines.length).toBe(stats.samples + stats.recordedSamples);
-    const tokenLine = lines.find((l) => l.includes(`__name__="${METRICS.tokens.prometheus}"`));
+    const tokenLine = lines.find((l) => l.includes(`__name__="${USAGE_COUNTERS.tokens.series}"`));
     expect(tokenLine).toMatch(/job="claude-code(-desktop)?"/);
-    expect(tokenLine).toMatch(/session_id="[0-9a-f-]{36}"/);
+    expect(tokenLine).toContain(`instance="${COLLECTOR_INSTANCE}"`);
+    expect(tokenLine).not.toContain("session_id");
+    expect(lines.some((l) => l.includes(`__name__="${RECORDED_USERS.perHour}"`))).toBe(true);
   }, 120_000);
 
   it("remote-writes series a real Prometheus accepts with their labels and values", async () => {
@@ -453,7 +608,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     try {
       // 3 h slices on the ingest server's 18 h head, 6 h windows: ten slices, series crossing both.
       const ingest = new RemoteWriteIngest({ url: ingestServer.url, tsdbDir: opts.tsdbDir, headBlockMs: INGEST_BLOCK_HOURS * HOUR_MS, checkAppended: true });
-      stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: true }, ingest);
+      stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: true, ...designOf("new") }, ingest);
       expect(await selfMetric(ingestServer.url, "prometheus_tsdb_head_samples_appended_total")).toBe(stats.samples + stats.recordedSamples);
     } finally {
       await ingestServer.stop();
@@ -484,7 +639,7 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     const { dir, server } = await defaultReceiver();
     try {
       const ingest = new RemoteWriteIngest({ url: server.url, tsdbDir: path.join(dir, "data"), windowMs: 4 * HOUR_MS, checkAppended: true });
-      const stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: false }, ingest);
+      const stats = await backfillRaw({ org, startMs, endMs, liftKeys: LIFT, recorded: false, ...designOf("new") }, ingest);
       expect(stats.samples).toBeGreaterThan(1000);
       expect(stats.units).toBeGreaterThan(20);
       // Prometheus cut its own blocks from the head as the samples went by.
@@ -496,68 +651,86 @@ describeWithTools(["promtool", "prometheus"], "with the real promtool and Promet
     }
   }, 300_000);
 
-  it("computes the recorded series exactly as promtool backfills them from the project's rules", async () => {
-    const direct = await backfill(true);
-    const replayed = await backfill(false);
-    const serverOpts = { tsdbDir: replayed.tsdbDir, workDir: replayed.workDir, days: 2 };
-    await backfillRules(serverOpts, startMs, endMs, 2, () => undefined);
-    const a = await startQueryServer({ tsdbDir: direct.tsdbDir, workDir: direct.workDir, days: 2 });
-    const b = await startQueryServer(serverOpts);
-    try {
-      await Promise.all([waitForCompaction(a.url, 120_000, true), waitForCompaction(b.url, 120_000, true)]);
-      const query = async (url: string, expr: string) => {
-        const params = new URLSearchParams({ query: expr, time: String(endMs / 1000 + 3600) });
-        const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as {
-          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  it.for(["new", "legacy"] as const)(
+    "computes the %s design's recorded series as promtool backfills them from its rules",
+    { timeout: 300_000 },
+    async (design) => {
+      const direct = await backfill(true, design);
+      const replayed = await backfill(false, design);
+      const serverOpts = { tsdbDir: replayed.tsdbDir, workDir: replayed.workDir, days: 2 };
+      await backfillRules(serverOpts, startMs, endMs, 2, () => undefined, designRulesFile(design));
+      const a = await startQueryServer({ tsdbDir: direct.tsdbDir, workDir: direct.workDir, days: 2 });
+      const b = await startQueryServer(serverOpts);
+      try {
+        await Promise.all([waitForCompaction(a.url, 120_000, true), waitForCompaction(b.url, 120_000, true)]);
+        const query = async (url: string, expr: string) => {
+          const params = new URLSearchParams({ query: expr, time: String(endMs / 1000 + 3600) });
+          const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as {
+            data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+          };
+          return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), Number(r.value[1])]));
         };
-        return new Map(body.data.result.map((r) => [JSON.stringify(Object.entries(r.metric).sort()), Number(r.value[1])]));
-      };
-      const compare = async (expr: string, exact: boolean) => {
-        const [x, y] = [await query(a.url, expr), await query(b.url, expr)];
-        expect(x.size, expr).toBeGreaterThan(0);
-        expect([...x.keys()].sort(), expr).toEqual([...y.keys()].sort());
-        for (const [k, v] of x) {
-          if (exact) expect(v, `${expr} ${k}`).toBeCloseTo(y.get(k) as number, 6);
-          else expect(Math.abs(v - (y.get(k) as number)), `${expr} ${k}`).toBeLessThanOrEqual(Math.max(2, 0.05 * v));
-        }
-      };
-      for (const c of Object.values(RECORDED_COUNTERS)) await compare(`sum by (${c.by.join(", ")}) (sum_over_time(${c.record}[2d]))`, true);
-      await compare(`max by (service_name) (max_over_time(${RECORDED_LAST_SAMPLE}[2d]))`, true);
-      // Presence is counted per evaluation: the rule's phase within the minute may move a sample.
-      await compare(`count_over_time(${RECORDED_USERS.perMinute}[2d])`, false);
-      await compare(`count_over_time(${RECORDED_USERS.perHour}[2d])`, false);
-    } finally {
-      await a.stop();
-      await b.stop();
-    }
-  }, 300_000);
+        const compare = async (expr: string, exact: boolean) => {
+          const [x, y] = [await query(a.url, expr), await query(b.url, expr)];
+          expect(x.size, expr).toBeGreaterThan(0);
+          expect([...x.keys()].sort(), expr).toEqual([...y.keys()].sort());
+          for (const [k, v] of x) {
+            if (exact) expect(v, `${expr} ${k}`).toBeCloseTo(y.get(k) as number, 6);
+            else expect(Math.abs(v - (y.get(k) as number)), `${expr} ${k}`).toBeLessThanOrEqual(Math.max(2, 0.05 * v));
+          }
+        };
+        if (design === "legacy")
+          for (const c of Object.values(LEGACY_COUNTERS)) await compare(`sum by (${c.by.join(", ")}) (sum_over_time(${c.record}[2d]))`, true);
+        await compare(`max by (service_name) (max_over_time(${RECORDED_LAST_SAMPLE}[2d]))`, true);
+        // Presence is counted per evaluation: the rule's phase within its interval may move a sample.
+        await compare(`count_over_time(${RECORDED_LAST_SAMPLE}[2d])`, false);
+        if (design === "legacy") await compare(`count_over_time(${LEGACY_USERS.perMinute}[2d])`, false);
+        await compare(`count_over_time(${RECORDED_USERS.perHour}[2d])`, false);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    },
+  );
 });
 
 describeWithTools(["otelcol", "prometheus"], "the benchmark's series against the real collector (its events to a stub)", () => {
-  it("are, for a small organisation, exactly the series the real collector writes into Prometheus: names, label sets, final values", async () => {
+  it("are, for a small organisation, exactly the series the real collector writes into Prometheus: names, label sets, sums", async () => {
+    const hostname = "collector-bench";
     const prometheus = await startTestPrometheus({ configYaml: "global:\n  scrape_interval: 15s\n" });
     const loki = await startStubBackend();
-    const collector = await startCollector({ config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }) });
+    const collector = await startCollector({
+      config: renderedCollectorConfig(settings, { prometheus: prometheus.url, loki: loki.url }),
+      env: { HOSTNAME: hostname },
+    });
     try {
       const model = buildModel({ seed: 9, users: 8, durationMs: 10 * MINUTE_MS });
-      const stats = await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative" }));
+      // Delta, as Claude Code sends by default; a burst exports each session once, at its end.
+      const stats = await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "delta" }));
       expect(stats.exportErrors, stats.lastError).toBe(0);
 
       const key = (name: string, labels: Iterable<readonly [string, string]>) => `${name}${JSON.stringify([...labels].sort(([a], [b]) => (a < b ? -1 : 1)))}`;
-      const expected = new Map(model.sessions.flatMap((s) => sessionSeries(s, LIFT)).map((x) => [key(x.name, x.labels), x.samples.at(-1)?.v]));
-      const all = `{__name__=~"claude_code_.+"}`;
-      await waitFor(async () => (await queryPrometheus(prometheus.url, `count(${all})`))[0]?.value?.[1] === String(expected.size), 30_000);
-
-      const written = await queryPrometheus(prometheus.url, all);
-      const got = new Map(
-        written.map((s) => {
-          const { __name__: name, ...labels } = s.metric;
-          return [key(name as string, Object.entries(labels)), Number(s.value?.[1])];
-        }),
-      );
+      const pipeline = usagePipeline(settings, hostname);
+      const sums = new UsageSums();
+      for (const s of model.sessions) sums.add(sessionUsage(s, pipeline, Infinity));
+      const expected = new Map([...sums.series()].map((x) => [key(x.name, x.labels), x.samples.reduce((a, y) => a + y.v, 0)]));
+      const written = async () => {
+        const out = new Map<string, number>();
+        for (const name of USAGE_SERIES)
+          for (const s of await queryPrometheus(prometheus.url, `sum_over_time(${name}[1h])`))
+            out.set(key(name, Object.entries(s.metric)), Number(s.value?.[1]));
+        return out;
+      };
+      const same = (got: Map<string, number>) =>
+        got.size === expected.size && [...expected].every(([k, v]) => Math.abs((got.get(k) ?? NaN) - v) <= 1e-9 * Math.max(1, v));
+      const got = await waitFor(async () => {
+        const g = await written();
+        return same(g) ? g : false;
+      }, 30_000).catch(() => written());
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
-      for (const [k, v] of expected) expect(got.get(k), k).toBeCloseTo(v as number, 9);
-      expect(expected.size).toBeGreaterThan(100);
+      for (const [k, v] of expected) expect(got.get(k), k).toBeCloseTo(v, 9);
+      expect(new Set([...expected.keys()].map((k) => k.slice(0, k.indexOf("[")))).size).toBe(USAGE_SERIES.length);
+      expect(expected.size).toBeGreaterThan(50);
     } finally {
       await collector.stop();
       await loki.stop();

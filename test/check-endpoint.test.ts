@@ -288,7 +288,7 @@ describe("check-endpoint command", () => {
         OTEL_LOGS_EXPORTER: "otlp",
         OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
         OTEL_EXPORTER_OTLP_ENDPOINT: ep.grpc,
-        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
         OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${TOKEN}`,
       };
       await writeFile(join(dir, "pulumi"), `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify({ clientEnv: env, otlpHttpEndpoint: ep.http })}\nEOF\n`, { mode: 0o755 });

@@ -1,8 +1,8 @@
 // Claude Code-shaped telemetry (OpenTelemetry JS SDK) → the real collector running the rendered
 // local config → the real Prometheus (remote-write receiver) and the Loki double. For gRPC and
-// HTTP/protobuf, cumulative and delta clients: every catalog metric is stored under the catalog's
-// name, with exactly the labels dashboards read (nothing duplicated, nothing unexpected), and totals
-// equal to what was sent; deltas are turned into cumulative series; events reach Loki's OTLP API.
+// HTTP/protobuf, cumulative and delta clients: every catalog counter becomes its usage series, one per
+// person and label set (sessions summed in the collector), with exactly the labels dashboards read
+// (nothing duplicated, no session id), and sums equal to what was sent; events reach Loki's OTLP API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metadata } from "@grpc/grpc-js";
 import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics";
@@ -11,10 +11,12 @@ import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporte
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { METER_NAME, METRICS, type MetricDef } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
+import { USAGE_COUNTERS as C, USAGE_SERIES, type UsageCounter } from "../components/usage-series.js";
 import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { describeWithTools, metricNames, queryPrometheus, startPrometheus, waitFor, type RunningServer } from "./support/tools.js";
+import { sleep } from "../lib/poll.js";
 
 type Protocol = "grpc" | "http/protobuf";
 type Temporality = "cumulative" | "delta";
@@ -25,25 +27,38 @@ const CASES: Array<[Protocol, Temporality]> = [
   ["grpc", "delta"],
 ];
 
-/** The Prometheus names of the catalog, written out: the names every dashboard query uses. */
+/** The usage series the collector writes, written out: the names every dashboard query uses. */
 const EXPECTED_NAMES = [
-  "claude_code_active_time_seconds_total",
-  "claude_code_code_edit_tool_decision_total",
-  "claude_code_commit_count_total",
-  "claude_code_cost_usage_USD_total",
-  "claude_code_lines_of_code_count_total",
-  "claude_code_pull_request_count_total",
-  "claude_code_session_count_total",
-  "claude_code_token_usage_tokens_total",
+  "claude_code_active_seconds_increment",
+  "claude_code_commits_increment",
+  "claude_code_cost_usd_increment",
+  "claude_code_edit_decisions_increment",
+  "claude_code_lines_of_code_increment",
+  "claude_code_pull_requests_increment",
+  "claude_code_sessions_increment",
+  "claude_code_tokens_increment",
+  "claude_code_user_activity",
 ];
 
 const CLIENT_VERSION = "2.1.300";
+/** The collector's host name: the `instance` label of the series it writes (one per replica). */
+const HOSTNAME = "collector-a";
 
 function exporter(collector: RunningCollector, protocol: Protocol, temporality: Temporality): PushMetricExporter {
   const temporalityPreference = temporality === "delta" ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   return protocol === "grpc"
     ? new GrpcMetricExporter({ url: collector.grpcEndpoint, metadata: new Metadata(), temporalityPreference })
     : new ProtoMetricExporter({ url: `${collector.httpEndpoint}/v1/metrics`, temporalityPreference });
+}
+
+/**
+ * Exports a few milliseconds after the last add, as a real client does (seconds later). A cumulative
+ * point whose start equals its time (a stream added in the very millisecond of the export) is, by
+ * OpenTelemetry's convention, one with no interval: cumulative_to_delta drops it as a start value.
+ */
+async function exportLater(provider: MeterProvider): Promise<void> {
+  await sleep(5);
+  await provider.forceFlush();
 }
 
 describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in the real Prometheus (events to the Loki double)", () => {
@@ -56,6 +71,7 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
     loki = await startLokiDouble();
     collector = await startCollector({
       config: renderedCollectorConfig(parseSettings({ target: "docker" }, "pipeline"), { prometheus: prometheus.url, loki: loki.url }),
+      env: { HOSTNAME },
     });
   }, 60_000);
 
@@ -87,60 +103,43 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
     tokens.add(1000, { ...a, type: "input" });
     cost.add(2.25, b);
     for (const m of others) counter(m).add(1, { "session.id": `${team}-a`, team });
-    await provider.forceFlush();
+    await exportLater(provider);
     cost.add(0.5, a);
     tokens.add(250, { ...a, type: "input" });
     tokens.add(40, { ...a, type: "output" });
-    await provider.forceFlush();
+    await exportLater(provider);
     await provider.shutdown();
 
     const q = (expr: string) => queryPrometheus(prometheus.url, expr);
-    await waitFor(async () => (await q(`count({__name__=~"claude_code_.+", team="${team}"})`))[0]?.value?.[1] === String(2 + 2 + others.length), 30_000);
+    const sum = async (expr: string) => Number((await q(`sum(sum_over_time(${expr}[10m]))`))[0]?.value?.[1] ?? NaN);
+    await waitFor(async () => (await sum(`${C.tokens.series}{team="${team}"}`)) === 1290, 30_000).catch(async (e) => {
+      console.log(team, JSON.stringify(await q(`{__name__=~"claude_code_tokens.*", team="${team}"}[10m]`)));
+      throw e;
+    });
 
     const names = (await metricNames(prometheus.url)).filter((n) => n.startsWith("claude_code"));
     expect(names.sort()).toEqual(EXPECTED_NAMES);
-    expect(
-      Object.values(METRICS)
-        .map((m) => m.prometheus)
-        .sort(),
-    ).toEqual(EXPECTED_NAMES);
+    expect([...USAGE_SERIES].sort()).toEqual(EXPECTED_NAMES);
 
-    const costSeries = await q(`claude_code_cost_usage_USD_total{team="${team}"}`);
-    const labelsOf = (session: string) => costSeries.find((s) => s.metric.session_id === session)?.metric;
-    const common = {
-      __name__: "claude_code_cost_usage_USD_total",
-      team,
-      job: "claude-code",
-      service_name: "claude-code",
-      otel_scope_name: METER_NAME,
-      otel_scope_version: CLIENT_VERSION,
-    };
-    expect(labelsOf(`${team}-a`)).toEqual({ ...common, session_id: `${team}-a`, model: "claude-sonnet" });
-    expect(labelsOf(`${team}-b`)).toEqual({ ...common, session_id: `${team}-b`, model: "claude-opus" });
-    const valueOf = (series: typeof costSeries, session: string, extra: Record<string, string> = {}) =>
-      Number(series.find((s) => s.metric.session_id === session && Object.entries(extra).every(([k, v]) => s.metric[k] === v))?.value?.[1]);
-    expect(valueOf(costSeries, `${team}-a`)).toBeCloseTo(0.625, 9);
-    expect(valueOf(costSeries, `${team}-b`)).toBeCloseTo(2.25, 9);
-
-    const tokenSeries = await q(`claude_code_token_usage_tokens_total{team="${team}"}`);
-    expect(valueOf(tokenSeries, `${team}-a`, { type: "input" })).toBe(1250);
-    expect(valueOf(tokenSeries, `${team}-a`, { type: "output" })).toBe(40);
-    for (const m of others) {
-      const series = await q(`${m.prometheus}{team="${team}"}`);
-      expect(
-        series.map((s) => Number(s.value?.[1])),
-        m.prometheus,
-      ).toEqual([1]);
-      expect(Object.keys(series[0]?.metric ?? {}).sort(), m.prometheus).toEqual([
-        "__name__",
-        "job",
-        "otel_scope_name",
-        "otel_scope_version",
-        "service_name",
-        "session_id",
-        "team",
-      ]);
+    // One series per person and label set: the two sessions' cost is one series per model.
+    const costSeries = await q(`last_over_time(${C.cost.series}{team="${team}"}[10m])`);
+    const common = { __name__: C.cost.series, team, job: "claude-code", instance: HOSTNAME, service_name: "claude-code" };
+    expect(costSeries.map((s) => s.metric).sort((x, y) => (x.model ?? "").localeCompare(y.model ?? ""))).toEqual([
+      { ...common, model: "claude-opus" },
+      { ...common, model: "claude-sonnet" },
+    ]);
+    expect(await sum(`${C.cost.series}{team="${team}", model="claude-sonnet"}`)).toBeCloseTo(0.625, 9);
+    expect(await sum(`${C.cost.series}{team="${team}", model="claude-opus"}`)).toBeCloseTo(2.25, 9);
+    expect(await sum(`${C.tokens.series}{team="${team}", type="input"}`)).toBe(1250);
+    expect(await sum(`${C.tokens.series}{team="${team}", type="output"}`)).toBe(40);
+    for (const c of Object.values(C).filter((x) => x !== C.cost && x !== C.tokens)) {
+      const series = await q(`last_over_time(${c.series}{team="${team}"}[10m])`);
+      expect(series, c.series).toHaveLength(1);
+      expect(await sum(`${c.series}{team="${team}"}`), c.series).toBe(1);
+      expect(Object.keys(series[0]?.metric ?? {}).sort(), c.series).toEqual(["__name__", "instance", "job", "service_name", "team"]);
     }
+    // No session id, no raw client series: nothing per session reaches Prometheus.
+    expect(await q(`{session_id!=""}`)).toEqual([]);
   });
 
   it.concurrent.for(["grpc", "http/protobuf"] as const)(
@@ -154,11 +153,12 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
       const stats = await emitLive(model, otlpExporters({ endpoint, protocol, temporality: "delta" }), { metricIntervalMs: 1000, logIntervalMs: 1000 });
       expect(stats.exportErrors, stats.lastError).toBe(0);
       expect(stats.metricExports).toBeGreaterThan(model.sessions.length);
-      const total = async (metric: string) => Number((await queryPrometheus(prometheus.url, `sum(${metric}{simulation_run="${marker}"})`))[0]?.value?.[1]);
-      await waitFor(async () => Math.abs((await total(METRICS.cost.prometheus)) - sent.costUsd) < 1e-9, 30_000);
-      expect(await total(METRICS.cost.prometheus)).toBeCloseTo(sent.costUsd, 9);
-      expect(await total(METRICS.session.prometheus)).toBe(sent.sessions);
-      expect(await total(METRICS.tokens.prometheus)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
+      const total = async (c: UsageCounter) =>
+        Number((await queryPrometheus(prometheus.url, `sum(sum_over_time(${c.series}{simulation_run="${marker}"}[10m]))`))[0]?.value?.[1]);
+      await waitFor(async () => Math.abs((await total(C.cost)) - sent.costUsd) < 1e-9, 30_000);
+      expect(await total(C.cost)).toBeCloseTo(sent.costUsd, 9);
+      expect(await total(C.sessions)).toBe(sent.sessions);
+      expect(await total(C.tokens)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
     },
   );
 

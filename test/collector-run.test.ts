@@ -32,7 +32,7 @@ const TOKENS = { current: "current-token-5b1f0e", previous: "previous-token-9c2d
 /** A few sessions over OTLP/HTTP: several metric exports and event batches. */
 async function sendSomething(collector: RunningCollector, sessions = 4, token?: string): Promise<void> {
   const model = buildModel({ seed: 5, users: 2, sessions, durationMs: 60_000 });
-  await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative", token }));
+  await emitBurst(model, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "delta", token }));
 }
 
 /** HTTP status of an empty OTLP/HTTP export. */

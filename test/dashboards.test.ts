@@ -5,12 +5,14 @@ import { describe, expect, it } from "vitest";
 import { SERVICE_NAMES } from "../components/claude/telemetry.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { recordingGroups } from "../components/prometheus-rules.js";
+import { USAGE_SERIES } from "../components/usage-series.js";
 import { allDashboards, dashboardFiles } from "../dashboards/index.js";
 import { allPanels, panelQueries, substitute, usedVariables, variableNames } from "../dashboards/panel-queries.js";
 
 const dashboards = allDashboards();
 const queries = panelQueries(dashboards);
-const recorded = new Set(recordingGroups().flatMap((g) => g.rules.map((r) => r.record)));
+/** What usage panels may read: the collector's usage series and the rules' few recorded ones. */
+const recorded = new Set([...USAGE_SERIES, ...recordingGroups().flatMap((g) => g.rules.map((r) => r.record))]);
 const KNOWN_TYPES: Record<string, string> = { [DATASOURCE_UIDS.prometheus]: "prometheus", [DATASOURCE_UIDS.loki]: "loki" };
 
 describe("dashboard files", () => {
@@ -114,7 +116,7 @@ describe("variables", () => {
 describe("PromQL sources", () => {
   const prom = queries.filter((q) => q.datasource?.type === "prometheus");
 
-  it("usage panels read recorded series only, and every recorded name exists in the rules", () => {
+  it("usage panels read only the collector's usage series and the recorded ones, every name defined", () => {
     for (const q of prom) {
       const names = [...q.expr.matchAll(/\bclaude_code[a-zA-Z0-9_:]*/g)].map((m) => m[0]);
       for (const n of names) expect(recorded.has(n), `${q.dashboard} / ${q.panel}: ${n}`).toBe(true);
@@ -122,7 +124,7 @@ describe("PromQL sources", () => {
     }
   });
 
-  it("variable queries read recorded series", () => {
+  it("variable queries read the usage series", () => {
     for (const d of dashboards) {
       for (const v of d.templating.list ?? []) {
         const metric = /label_values\(([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(String(v.query))?.[1];

@@ -20,6 +20,7 @@ import { GRAFANA_ADMIN_PASSWORD_FILE } from "../components/grafana.js";
 import { waitForHttpOk } from "../components/platform/health.js";
 import { parseSettings } from "../components/settings.js";
 import { buildModel, emitBurst, otlpExporters } from "../simulator/index.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { freePort, LOOPBACK } from "../lib/loopback.js";
 import { dockerEngine, type Engine } from "./docker/engine.js";
 import { buildImages, cannotBuildImages, IMAGE_LABEL } from "./docker/images.js";
@@ -27,6 +28,7 @@ import { DockerReplay } from "./docker/replay.js";
 import { loadProgram } from "./support/program.js";
 import type { MockHarness } from "./support/pulumi-mocks.js";
 import { queryPrometheus, waitFor } from "./support/tools.js";
+import { EXPECTED_DASHBOARD_UIDS } from "./support/expected-dashboards.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const PREFIX = `cct-e2e-${process.pid}`;
@@ -193,21 +195,16 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     // Prometheus loaded the uploaded config and rules.
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
     const rules = (await (await fetch(`${prom}/api/v1/rules`)).json()) as { data: { groups: { name: string }[] } };
-    expect(rules.data.groups.map((g) => g.name)).toEqual(expect.arrayContaining(["claude_code_usage", "claude_code_pipeline"]));
+    expect(rules.data.groups.map((g) => g.name)).toEqual(
+      expect.arrayContaining(["claude_code_last_sample", "claude_code_usage_rollup", "claude_code_pipeline"]),
+    );
     const config = (await (await fetch(`${prom}/api/v1/status/config`)).json()) as { data: { yaml: string } };
     expect(config.data.yaml).toContain(`telemetry_stack: local`);
     // Grafana (stand-in) read the provisioning and the admin password file.
     const password = String(await settled(e.outputs.grafanaAdminPassword as pulumi.Output<string>));
     const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString("base64")}` };
     const search = (await (await fetch(`http://${LOOPBACK}:${e.ports.grafana}/api/search`, { headers: auth })).json()) as { uid: string }[];
-    expect(search.map((d) => d.uid).sort()).toEqual([
-      "claude-code-adoption",
-      "claude-code-cost",
-      "claude-code-developer",
-      "claude-code-overview",
-      "claude-code-pipeline",
-      "claude-code-quality",
-    ]);
+    expect(search.map((d) => d.uid).sort()).toEqual([...EXPECTED_DASHBOARD_UIDS]);
     expect((await fetch(`http://${LOOPBACK}:${e.ports.grafana}/api/search`, { headers: { authorization: "Basic YWRtaW46YWRtaW4=" } })).status).toBe(401);
   });
 
@@ -232,14 +229,14 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     const model = buildModel({ seed: 21, users: 3, sessions: 4, durationMs: 60_000, marker: run });
     const half = (i: number) => ({ ...model, sessions: model.sessions.filter((s) => s.index % 2 === i) });
     const [g, h] = await Promise.all([
-      emitBurst(half(0), otlpExporters({ endpoint: `http://${LOOPBACK}:${e.ports.otlpGrpc}`, protocol: "grpc", temporality: "cumulative" })),
-      emitBurst(half(1), otlpExporters({ endpoint: `http://${LOOPBACK}:${e.ports.otlpHttp}`, protocol: "http/protobuf", temporality: "cumulative" })),
+      emitBurst(half(0), otlpExporters({ endpoint: `http://${LOOPBACK}:${e.ports.otlpGrpc}`, protocol: "grpc", temporality: "delta" })),
+      emitBurst(half(1), otlpExporters({ endpoint: `http://${LOOPBACK}:${e.ports.otlpHttp}`, protocol: "http/protobuf", temporality: "delta" })),
     ]);
     expect(g.exportErrors + h.exportErrors, g.lastError ?? h.lastError).toBe(0);
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
     const sessions = await waitFor(
       async () => {
-        const v = Number((await queryPrometheus(prom, `count(claude_code_session_count_total{simulation_run="${run}"})`))[0]?.value?.[1]);
+        const v = Number((await queryPrometheus(prom, `sum(sum_over_time(${C.sessions.series}{simulation_run="${run}"}[10m]))`))[0]?.value?.[1]);
         return v === model.sessions.length ? v : undefined;
       },
       60_000,
@@ -291,7 +288,7 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
       });
       log(`verify:\n${out.text}`);
       expect(out.code, out.text).toBe(0);
-      expect(out.text).toMatch(/^Prometheus: recording rules count the run\s+PASS/m);
+      expect(out.text).toMatch(/^Prometheus: the dashboards' series count the run\s+PASS/m);
       expect(out.text).toMatch(/^Loki: events of the run\s+PASS/m);
       expect(out.text).toMatch(/^Grafana datasources provisioned\s+PASS/m);
       expect(out.text).not.toContain(String(outputs.grafanaAdminPassword));
@@ -303,16 +300,18 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
   it("keeps Prometheus' data when its container is removed and re-created on the same volume", async (ctx) => {
     const e = must(ctx);
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
-    const before = Number((await queryPrometheus(prom, "count(claude_code_session_count_total)"))[0]?.value?.[1]);
+    // Every session stored so far, as of now: the same query at the same time after the re-creation.
+    const at = Date.now();
+    const stored = `sum(sum_over_time(${C.sessions.series}[1h]))`;
+    const before = Number((await queryPrometheus(prom, stored, at))[0]?.value?.[1]);
     expect(before).toBeGreaterThan(0);
-    const at = Date.now() / 1000;
     const old = await inspect(e, "prometheus");
     await e.replay.removeContainer(old.Id);
     const inputs = e.replay.recorded.get(`${PREFIX}-prometheus`);
     expect(inputs).toBeDefined();
     await e.replay.container(inputs as Record<string, unknown>); // waits until Docker reports it healthy
     expect((await inspect(e, "prometheus")).Id).not.toBe(old.Id);
-    const after = Number((await queryPrometheus(prom, "count(claude_code_session_count_total)", at * 1000))[0]?.value?.[1]);
+    const after = Number((await queryPrometheus(prom, stored, at))[0]?.value?.[1]);
     expect(after).toBe(before);
   }, 180_000);
 

@@ -1,4 +1,4 @@
-// End to end: simulated Claude Code sessions (OTel JS SDK, cumulative; OTLP/HTTP protobuf for the
+// End to end: simulated Claude Code sessions (OTel JS SDK, delta as the managed settings ask; OTLP/HTTP protobuf for the
 // burst half, gRPC for the live half) for several people, teams and models â†’ the real collector
 // running the rendered local config â†’ the real Prometheus with the project's config and rules file
 // (short intervals), scraping the collector's own telemetry and the Loki double â†’ every Prometheus
@@ -14,10 +14,10 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../components/prometheus.js";
-import { RECORDED_COUNTERS as C, RECORDED_LAST_SAMPLE, RECORDED_USERS, renderRulesFile, type RecordingOptions } from "../components/prometheus-rules.js";
+import { RECORDED_LAST_SAMPLE, RECORDED_USERS, renderRulesFile, type RecordingOptions } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
 import { COLLECTOR_METRICS } from "../components/collector-telemetry.js";
 import { parseSettings } from "../components/settings.js";
-import { METRICS } from "../components/claude/telemetry.js";
 import { allDashboards } from "../dashboards/index.js";
 import { PIPELINE_UID } from "../dashboards/pipeline.js";
 import { activePeople, total } from "../dashboards/queries.js";
@@ -38,8 +38,8 @@ import { renderedCollectorConfig, startCollector, type RunningCollector } from "
 import { quantile, startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type PromSeries, type RunningServer } from "./support/tools.js";
 
-/** Rules compressed in time: the same expressions, evaluated every 2 s instead of every minute. */
-const RULES: RecordingOptions = { interval: "2s", queryOffset: "6s", seriesLookback: "1h", rollupInterval: "10s" };
+/** Rules compressed in time: the same expressions, the last sample every 2 s, the roll-up every 10 s. */
+const RULES: RecordingOptions = { interval: "2s", rollupInterval: "10s", rollupOffset: "3s" };
 const RULES_FILE = "rules/claude-code.rules.yml";
 const LIVE_MS = 20_000;
 const SETTINGS = parseSettings({ target: "docker" }, "e2e");
@@ -168,29 +168,28 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     const burst = { ...model, sessions: model.sessions.filter((s) => s.index % 2 === 0) };
     const live = { ...model, sessions: model.sessions.filter((s) => s.index % 2 === 1) };
     const [b, l] = await Promise.all([
-      emitBurst(burst, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "cumulative" })),
-      emitLive(live, otlpExporters({ endpoint: collector.grpcEndpoint, protocol: "grpc", temporality: "cumulative" }), {
+      emitBurst(burst, otlpExporters({ endpoint: collector.httpEndpoint, protocol: "http/protobuf", temporality: "delta" })),
+      emitLive(live, otlpExporters({ endpoint: collector.grpcEndpoint, protocol: "grpc", temporality: "delta" }), {
         metricIntervalMs: 2000,
         logIntervalMs: 2000,
       }),
     ]);
     expect(b.exportErrors + l.exportErrors, b.lastError ?? l.lastError).toBe(0);
 
-    // Everything has arrived when every session's series holds its final value (the collector
-    // batches for up to its batch timeout): the raw cost series then add up to what was sent.
+    // Everything has arrived when the increments add up to what was sent (the collector batches
+    // for up to its batch timeout).
     const url = prometheus.url;
     const latest = async (promql: string) => {
       const v = Number((await queryPrometheus(url, promql))[0]?.value?.[1]);
       return Number.isFinite(v) ? v : undefined;
     };
     await waitFor(async () => {
-      const sessions = await latest(`count(${METRICS.session.prometheus})`);
-      const cost = await latest(`sum(${METRICS.cost.prometheus})`);
+      const sessions = await latest(`sum(sum_over_time(${C.sessions.series}[10m]))`);
+      const cost = await latest(`sum(sum_over_time(${C.cost.series}[10m]))`);
       return sessions === model.sessions.length && cost !== undefined && Math.abs(cost - sent.costUsd) < 1e-9;
     }, 30_000);
 
-    // Wait until the usage group has evaluated past the newest sample, and the roll-up after it.
-    // Every export of a session carries all its counters, so its session counter dates the export.
+    // Wait until the last-sample rule has evaluated past the newest sample, and the roll-up after it.
     const ruleErrors = async () => {
       const res = (await (await fetch(`${url}/api/v1/rules`)).json()) as {
         data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
@@ -198,13 +197,12 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
       const bad = res.data.groups.flatMap((g) => g.rules).filter((r) => r.health !== "ok" && r.health !== "unknown");
       if (bad.length) throw new Error(`rules failing: ${bad.map((r) => `${r.name}: ${r.lastError}`).join("; ")}`);
     };
-    const newest = await waitFor(() => latest(`max(timestamp(${METRICS.session.prometheus}))`), 20_000);
+    const newest = await waitFor(() => latest(`max(max_over_time(timestamp(${USER_ACTIVITY.series})[10m:1s]))`), 20_000);
     await waitFor(async () => ((await latest(`max(timestamp(${RECORDED_LAST_SAMPLE}))`)) ?? 0) >= newest + 4, 30_000);
     await ruleErrors();
     // Recorded series go stale as soon as a rule stops writing them: look back with a subquery.
     const newestOf = (series: string) => latest(`max(max_over_time(timestamp(${series})[2m:1s]))`);
-    const lastPresence = await waitFor(() => newestOf(RECORDED_USERS.perMinute), 10_000);
-    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= lastPresence - 1, 40_000);
+    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= newest + 3, 40_000);
     // The collector's own counters of what it sent, scraped after the last delivery.
     await waitFor(async () => ((await latest(`sum(${COLLECTOR_METRICS.sentLogRecords})`)) ?? 0) >= b.events + l.events, 20_000);
   }, 180_000);
@@ -378,15 +376,11 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     expectClose(await byLabel(substitute(total(C.editDecisions, { by: ["decision"] })), "decision"), sent.editDecisions, "edit decisions");
   });
 
-  it("naive increase() on the raw series does not give what was sent (why the rules exist)", async () => {
-    const { sent } = must();
-    const naive = await scalar(`sum(increase(${METRICS.cost.prometheus}[1h]))`);
-    const naiveSessions = await scalar(`sum(increase(${METRICS.session.prometheus}[1h]))`);
-    console.info(
-      `cost sent ${sent.costUsd.toFixed(4)} USD, recorded ${(await scalar(substitute(total(C.cost)))).toFixed(4)}, naive increase() ${naive.toFixed(4)}; ` +
-        `sessions sent ${sent.sessions}, naive increase() ${naiveSessions}`,
-    );
-    expect(Math.abs(naive - sent.costUsd) / sent.costUsd).toBeGreaterThan(0.01);
-    expect(naiveSessions).toBe(0);
+  it("stores nothing per session: no session id and no raw client counter reaches Prometheus", async () => {
+    const { prometheus } = must();
+    expect(await queryPrometheus(prometheus.url, `count({session_id!=""})`)).toEqual([]);
+    expect(await queryPrometheus(prometheus.url, `count({__name__=~"claude_code_.+_total"})`)).toEqual([]);
+    const series = Number((await queryPrometheus(prometheus.url, `count(last_over_time({__name__=~"claude_code_.+"}[10m]))`))[0]?.value?.[1]);
+    expect(series).toBeGreaterThan(0);
   });
 });

@@ -138,7 +138,7 @@ describe("local program (Docker)", () => {
       CLAUDE_CODE_ENABLE_TELEMETRY: "1",
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4317",
-      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+      OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
       OTEL_RESOURCE_ATTRIBUTES: "environment=local",
     });
     expect(env).not.toHaveProperty("OTEL_EXPORTER_OTLP_HEADERS");

@@ -68,7 +68,7 @@ describe("renderClientEnv: every variant", () => {
     expect(env.CLAUDE_CODE_ENABLE_TELEMETRY).toBe("1");
     expect(env.OTEL_METRICS_EXPORTER).toBe("otlp");
     expect(env.OTEL_LOGS_EXPORTER).toBe("otlp");
-    expect(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE).toBe("cumulative");
+    expect(env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE).toBe("delta");
     expect(env.OTEL_EXPORTER_OTLP_PROTOCOL).toBe(protocol);
     const chosen = protocol === "grpc" ? t.endpoints.grpc : t.endpoints.http;
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(chosen);
@@ -269,7 +269,7 @@ describe("claude settings schema", () => {
 
   it("refuses values Claude Code would not accept or that break the project's rules", () => {
     const bad: Record<string, string>[] = [
-      { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta" },
+      { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative" },
       { OTEL_EXPORTER_OTLP_PROTOCOL: "http" },
       { OTEL_EXPORTER_OTLP_HEADERS: "Authorization = Bearer x" },
       { OTEL_METRIC_EXPORT_INTERVAL: "60s" },

@@ -48,7 +48,8 @@ async function send(collector: RunningCollector, run: string): Promise<Sent> {
     resource,
     readers: [
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: `${collector.httpEndpoint}/v1/metrics`, temporalityPreference: AggregationTemporality.CUMULATIVE }),
+        // Delta, as the generated settings ask.
+        exporter: new OTLPMetricExporter({ url: `${collector.httpEndpoint}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA }),
         exportIntervalMillis: 3_600_000,
       }),
     ],
@@ -79,6 +80,9 @@ async function send(collector: RunningCollector, run: string): Promise<Sent> {
   await logs.shutdown();
   return { run };
 }
+
+/** The usage series one run fills: cost, tokens, and the person's activity. */
+const USAGE_SERIES_SENT = 3;
 
 interface Case {
   name: string;
@@ -111,12 +115,10 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
     collectors.push(collector);
     const runId = `${c.name}-${collectors.length}`;
     await send(collector, runId);
+    const stored = () => queryPrometheus(prometheus.url, `last_over_time({__name__=~"claude_code_.+", simulation_run="${runId}"}[10m])`);
     const events = () => loki.entries().filter((e) => e.structuredMetadata.simulation_run === runId || e.stream.simulation_run === runId);
-    await waitFor(
-      async () => events().length === 4 && (await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`)).length === 2,
-      30_000,
-    ).catch(async (e: Error) => {
-      const series = await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`);
+    await waitFor(async () => events().length === 4 && (await stored()).length === USAGE_SERIES_SENT, 30_000).catch(async (e: Error) => {
+      const series = await stored();
       throw new Error(
         `${e.message}: ${events().length} events, ${series.length} series for ${runId}\n${collector
           .logs()
@@ -126,7 +128,7 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
           .join("\n")}`,
       );
     });
-    const series = await queryPrometheus(prometheus.url, `{__name__=~"claude_code_.+", simulation_run="${runId}"}`);
+    const series = await stored();
     return { labels: series.map((s) => s.metric).sort((a, b) => String(a.__name__).localeCompare(String(b.__name__))), events: events(), collector };
   }
   const meta = (events: StoredEntry[], name: string) => events.find((e) => e.structuredMetadata.event_name === name)?.structuredMetadata ?? {};
@@ -134,9 +136,9 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
   it("email (default), content capture off: identities kept; content removed from every event; labels bounded", async () => {
     const { labels, events } = await run({ name: "email", raw: {} });
     const [cost, tokens] = labels as [Record<string, string>, Record<string, string>];
-    expect(cost.user_email).toBe(EMAIL);
-    expect(cost.enduser_id).toBe("ada");
-    expect(cost.user_account_id).toBe("user_01ADA");
+    // The person, from the identity chain (email first); identity attributes are not labels of their own.
+    expect(cost.user).toBe(EMAIL);
+    for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id", "session_id"]) expect(cost, k).not.toHaveProperty(k);
     // Bounded labels: the unknown attribute is gone, the long value is cut, the closed set says "other".
     expect(cost).not.toHaveProperty("git_branch");
     expect(cost.model).toBe(LONG_MODEL.slice(0, 128));
@@ -163,31 +165,33 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
   it("hash: every person identifier is the keyed SHA-256 of its value, on metrics and events, and no plain one remains", async () => {
     const { labels, events } = await run({ name: "hash", raw: { privacy: { identity: "hash" } }, key: KEY });
     const cost = labels[0] as Record<string, string>;
-    expect(cost.user_email).toBe(expectedHash(KEY, EMAIL));
-    expect(cost.enduser_id).toBe(expectedHash(KEY, "ada"));
-    expect(cost.user_account_id).toBe(expectedHash(KEY, "user_01ADA"));
-    expect(cost.user_account_uuid).toBe(expectedHash(KEY, "0f6e5c2a-1b2c-4d5e-8f90-123456789abc"));
-    expect(cost.user_id).toBe("install-1234"); // an installation, not a person
-    for (const e of events) expect(e.structuredMetadata.user_email).toBe(expectedHash(KEY, EMAIL));
+    // The person label is made after hashing: the keyed hash of the email.
+    expect(cost.user).toBe(expectedHash(KEY, EMAIL));
+    for (const e of events) {
+      expect(e.structuredMetadata.user_email).toBe(expectedHash(KEY, EMAIL));
+      expect(e.structuredMetadata.enduser_id).toBe(expectedHash(KEY, "ada"));
+      expect(e.structuredMetadata.user_account_id).toBe(expectedHash(KEY, "user_01ADA"));
+      expect(e.structuredMetadata.user_account_uuid).toBe(expectedHash(KEY, "0f6e5c2a-1b2c-4d5e-8f90-123456789abc"));
+      expect(e.structuredMetadata.user_id).toBe("install-1234"); // an installation, not a person
+    }
     const everything = JSON.stringify({ labels, events }, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
     for (const plain of [EMAIL, "user_01ADA", '"ada"']) expect(everything).not.toContain(plain);
   });
 
   it("hash: stable across a collector restart with the same key, different with another key; account ids kept when asked", async () => {
     const again = await run({ name: "hash-again", raw: { privacy: { identity: "hash" } }, key: KEY });
-    expect(again.labels[0]?.user_email).toBe(expectedHash(KEY, EMAIL));
+    expect(again.labels[0]?.user).toBe(expectedHash(KEY, EMAIL));
     const other = await run({ name: "hash-other", raw: { privacy: { identity: "hash", hashAccountIds: false } }, key: OTHER_KEY });
-    expect(other.labels[0]?.user_email).toBe(expectedHash(OTHER_KEY, EMAIL));
-    expect(other.labels[0]?.user_email).not.toBe(again.labels[0]?.user_email);
-    expect(other.labels[0]?.user_account_id).toBe("user_01ADA");
+    expect(other.labels[0]?.user).toBe(expectedHash(OTHER_KEY, EMAIL));
+    expect(other.labels[0]?.user).not.toBe(again.labels[0]?.user);
+    for (const e of other.events) expect(e.structuredMetadata.user_account_id).toBe("user_01ADA");
   });
 
   it("drop: no person identifier and no installation id reach Prometheus or Loki; team figures stay", async () => {
     const { labels, events } = await run({ name: "drop", raw: { privacy: { identity: "drop" } } });
     for (const l of labels) {
-      for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id"]) expect(l, k).not.toHaveProperty(k);
+      for (const k of ["user", "user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id", "session_id"]) expect(l, k).not.toHaveProperty(k);
       expect(l.team).toBe("privacy");
-      expect(l.session_id).toBeDefined();
     }
     for (const e of events)
       for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id"]) expect(e.structuredMetadata, k).not.toHaveProperty(k);

@@ -28,11 +28,15 @@ describe("collector config", () => {
     expect(c.service.extensions).toEqual(["health_check"]);
   });
 
-  it("limits memory where OTLP comes in, applies the privacy policy, then converts deltas and batches where data is stored", () => {
+  it("limits memory where OTLP comes in, applies the privacy policy, then turns usage into per-person sums per batch", () => {
     const p = collector().service.pipelines;
     expect(p.metrics.processors).toEqual(["memory_limiter", "transform/labels", "transform/governance_mark"]);
     expect(p.metrics.exporters).toEqual(["forward/metrics", "forward/governance"]);
-    expect(p["metrics/store"].processors).toEqual(["transform/bound_labels", "delta_to_cumulative", "batch"]);
+    expect(p["metrics/store"].processors).toEqual(["transform/bound_labels", "cumulative_to_delta", "transform/identity_chain", "batch"]);
+    // One connector call per batch: the batch is the unit the per-person sums are made over.
+    expect(p["metrics/store"].exporters).toEqual(["signal_to_metrics/usage"]);
+    expect(p["metrics/usage"].receivers).toEqual(["signal_to_metrics/usage"]);
+    expect(p["metrics/usage"].processors).toEqual(["transform/usage_output", "filter/zero_usage", "batch"]);
     expect(p.logs.processors).toEqual(["memory_limiter", "transform/governance_mark"]);
     expect(p["logs/store"].processors).toEqual(["transform/scrub_content", "batch"]);
     const hashed = collector(parseSettings({ target: "docker", privacy: { identity: "hash" } }, "h")).service.pipelines;
@@ -52,14 +56,14 @@ describe("collector config", () => {
     // The deprecated `loki` exporter is not used: Loki 3 takes OTLP natively.
     expect(Object.keys(c.exporters).filter((id) => id.split("/")[0] === "loki")).toEqual([]);
     expect(c.exporters.debug).toBeUndefined();
-    expect(c.service.pipelines["metrics/store"].exporters).toEqual(["prometheus_remote_write"]);
+    expect(c.service.pipelines["metrics/usage"].exporters).toEqual(["prometheus_remote_write"]);
     expect(c.service.pipelines["logs/store"].exporters).toEqual(["otlp_http/loki"]);
   });
 
   it("adds the debug exporter to both pipelines only when asked", () => {
     const c = collector(parseSettings({ target: "docker", collector: { debugExporter: true } }, "d"));
     expect(c.exporters.debug).toBeDefined();
-    expect(c.service.pipelines["metrics/store"].exporters).toContain("debug");
+    expect(c.service.pipelines["metrics/usage"].exporters).toContain("debug");
     expect(c.service.pipelines["logs/store"].exporters).toContain("debug");
   });
 

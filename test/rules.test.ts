@@ -5,16 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { METRICS } from "../components/claude/telemetry.js";
-import {
-  RECORDED_COUNTERS,
-  RECORDED_LAST_SAMPLE,
-  RECORDED_USERS,
-  addDurations,
-  recordingGroups,
-  renderRulesFile,
-  withIdentity,
-} from "../components/prometheus-rules.js";
+import { RECORDED_LAST_SAMPLE, RECORDED_USERS, addDurations, recordingGroups, renderRulesFile } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { durationMs } from "../lib/duration.js";
 import { checkRules, describeWithTools, testRules } from "./support/tools.js";
 
@@ -27,25 +19,18 @@ describe("rule helpers", () => {
     expect(() => durationMs("5 minutes")).toThrow(/not a Prometheus duration/);
   });
 
-  it("takes identity from email first, then the org identity, then the account", () => {
-    const expr = withIdentity("x");
-    expect(expr.indexOf('"user_account_uuid"')).toBeLessThan(expr.indexOf('"enduser_id"'));
-    expect(expr.indexOf('"enduser_id"')).toBeLessThan(expr.indexOf('"user_email"'));
-    expect(expr).not.toContain('"user_id"');
-  });
-
-  it("keeps the window of every recorded increase equal to its group's interval", () => {
-    const [usage, rollup] = recordingGroups({ interval: "2s", queryOffset: "3s", seriesLookback: "1h", rollupInterval: "10s" });
-    expect(usage?.interval).toBe("2s");
-    for (const r of usage?.rules ?? []) if (r.record.includes(":increase")) expect(r.expr).toContain("[1h] offset 2s");
+  it("rolls up each hour after its samples are in, over exactly that hour", () => {
+    const [last, rollup] = recordingGroups({ interval: "2s", rollupInterval: "10s", rollupOffset: "3s" });
+    expect(last?.interval).toBe("2s");
     expect(rollup?.interval).toBe("10s");
-    expect(rollup?.queryOffset).toBe("7s");
+    expect(rollup?.queryOffset).toBe("3s");
     expect(rollup?.rules[0]?.expr).toContain("[10s]");
   });
 
-  it("filters raw series on both Claude Code service names", () => {
+  it("reads only the collector's usage series, on both Claude Code service names", () => {
     for (const r of recordingGroups().flatMap((g) => g.rules)) {
-      if (/claude_code_[a-z_]+_total/.test(r.expr)) expect(r.expr).toContain('service_name=~"claude-code|claude-code-desktop"');
+      expect(r.expr).toContain(USER_ACTIVITY.series);
+      expect(r.expr).toContain('service_name=~"claude-code|claude-code-desktop"');
     }
   });
 });
@@ -53,7 +38,8 @@ describe("rule helpers", () => {
 const values = (points: (number | null)[]) => points.map((p) => (p === null ? "_" : String(p))).join(" ");
 const blanks = (n: number) => Array<null>(n).fill(null);
 const org = (team: string) => `team="${team}",department="eng",cost_center="cc-${team}",environment="prod"`;
-const cost = (labels: string, points: (number | null)[]) => ({ series: `${METRICS.cost.prometheus}{${labels}}`, values: values(points) });
+const cost = (labels: string, points: (number | null)[]) => ({ series: `${USAGE_COUNTERS.cost.series}{${labels}}`, values: values(points) });
+const activity = (labels: string, points: (number | null)[]) => ({ series: `${USER_ACTIVITY.series}{${labels}}`, values: values(points) });
 const CLI = 'service_name="claude-code"';
 
 /**
@@ -91,82 +77,60 @@ const EXPECTED = {
 const sum = (rec: string, by: string, range = "60m") => `sum by (${by}) (sum_over_time(${rec}{}[${range}]))`;
 
 function unitTests() {
-  const C = RECORDED_COUNTERS;
+  const C = USAGE_COUNTERS;
   return {
     rule_files: ["rules.yml"],
     evaluation_interval: "1m",
     tests: [
       {
-        name: "exact totals per team and person, whatever the session's shape",
+        // Series shaped as the collector writes them: per person, a sample per batch with what it added.
+        name: "dashboards' sums, people per hour and the last sample, from the collector's increments",
         interval: "1m",
         input_series: [
-          // One request, one export: the whole session is its first sample.
-          cost(`${CLI},${org("t1")},session_id="a",user_email="a@x",model="m1"`, [null, null, 0.5]),
-          // Grows, and stays flat while the session idles.
-          cost(`${CLI},${org("t1")},session_id="b",user_email="b@x",model="m1"`, [null, 1, 2, 3, 3, 3, 5]),
-          // Counter reset (the client restarted under the same session id): counted from zero.
-          cost(`${CLI},${org("t2")},session_id="c",user_account_uuid="u-c",model="m2"`, [null, 4, 6, 1, 2]),
-          // Desktop app; the org identity wins over the account.
-          cost(`service_name="claude-code-desktop",${org("t2")},session_id="d",enduser_id="e-1",user_account_uuid="u-d",model="m2"`, [null, 2, 2]),
-          // Not Claude Code: ignored.
-          cost(`service_name="other",${org("t2")},session_id="e",user_email="e@x",model="m2"`, [null, 7, 8, 9]),
+          cost(`${CLI},${org("t1")},user="a@x",model="m1",instance="c1"`, [null, 0.5]),
+          // Sparse: a sample only where something was added; a second replica writes its own series.
+          cost(`${CLI},${org("t1")},user="b@x",model="m1",instance="c1"`, [null, 1, null, 1, ...blanks(30), 2]),
+          cost(`${CLI},${org("t1")},user="b@x",model="m1",instance="c2"`, [null, null, 1]),
+          cost(`service_name="claude-code-desktop",${org("t2")},user="e-1",model="m2",instance="c1"`, [null, 2]),
           // API key, no identity: in the team's total, without a person.
-          cost(`${CLI},${org("t1")},session_id="f",model="m1"`, [null, 1]),
-          // Silent for 30 minutes (laptop asleep), then more: not counted twice.
-          cost(`${CLI},${org("t2")},session_id="g",user_email="g@x",model="m1"`, [null, 1, ...blanks(30), 3]),
-          {
-            series: `${METRICS.tokens.prometheus}{${CLI},${org("t1")},session_id="a",user_email="a@x",model="m1",type="cacheRead"}`,
-            values: values([null, 100, 250]),
-          },
-          { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="a",user_email="a@x"}`, values: values([null, 1, 1, 1, 1, 1]) },
-          { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="b",user_email="b@x"}`, values: values([null, 1, 1]) },
-          { series: `${METRICS.session.prometheus}{${CLI},${org("t1")},session_id="f"}`, values: values([null, null, null, 1, 1, 1, 1, 1, 1, 1, 1]) },
+          cost(`${CLI},${org("t2")},model="m2",instance="c1"`, [null, 1]),
+          activity(`${CLI},${org("t1")},user="a@x",instance="c1"`, [null, 3]),
+          activity(`${CLI},${org("t1")},user="b@x",instance="c1"`, [null, 2, null, 1, ...blanks(30), 1]),
+          activity(`${CLI},${org("t1")},user="b@x",instance="c2"`, [null, null, 1]),
+          activity(`${CLI},${org("t2")},instance="c1"`, [null, 1]),
+          // Not Claude Code: ignored by the rules.
+          activity(`service_name="other",${org("t2")},user="o@x",instance="c1"`, [null, 1, 1, 1]),
         ],
         promql_expr_test: [
           {
-            expr: sum(C.cost.record, "team"),
+            expr: sum(C.cost.series, "team"),
             eval_time: "60m",
             exp_samples: [
-              { labels: '{team="t1"}', value: 6.5 },
-              { labels: '{team="t2"}', value: 13 },
+              { labels: '{team="t1"}', value: 5.5 },
+              { labels: '{team="t2"}', value: 3 },
             ],
           },
           {
-            expr: sum(C.cost.record, "user"),
+            expr: sum(C.cost.series, "user"),
             eval_time: "60m",
             exp_samples: [
               { labels: "{}", value: 1 },
               { labels: '{user="a@x"}', value: 0.5 },
               { labels: '{user="b@x"}', value: 5 },
               { labels: '{user="e-1"}', value: 2 },
-              { labels: '{user="g@x"}', value: 3 },
-              { labels: '{user="u-c"}', value: 8 },
             ],
           },
+          // Part of the time: only what was added in that window (b at 34m).
+          { expr: `sum(sum_over_time(${C.cost.series}{user="b@x"}[2m]))`, eval_time: "35m", exp_samples: [{ labels: "{}", value: 2 }] },
+          // People per hour, from the roll-up (one series per person, replicas merged).
           {
-            expr: sum(C.cost.record, "service_name"),
-            eval_time: "60m",
-            exp_samples: [
-              { labels: '{service_name="claude-code"}', value: 17.5 },
-              { labels: '{service_name="claude-code-desktop"}', value: 2 },
-            ],
-          },
-          { expr: sum(C.tokens.record, "type, model"), eval_time: "60m", exp_samples: [{ labels: '{model="m1",type="cacheRead"}', value: 250 }] },
-          { expr: sum(C.sessions.record, "team"), eval_time: "60m", exp_samples: [{ labels: '{team="t1"}', value: 3 }] },
-          // Summed over part of the time: only what arrived in that window (b: 3 → 5 between 4m and 6m).
-          { expr: `sum(sum_over_time(${C.cost.record}{user="b@x"}[2m]))`, eval_time: "7m", exp_samples: [{ labels: "{}", value: 2 }] },
-          // People, not installations or sessions; sessions without identity are not people.
-          {
-            expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perMinute}{user!=""}[60m])))`,
-            eval_time: "60m",
+            expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perHour}{user!=""}[2h])))`,
+            eval_time: "100m",
             exp_samples: [{ labels: "{}", value: 2 }],
           },
-          {
-            expr: `count(group by (user) (count_over_time(${RECORDED_USERS.perHour}{user!=""}[1h])))`,
-            eval_time: "70m",
-            exp_samples: [{ labels: "{}", value: 2 }],
-          },
-          { expr: `max(max_over_time(${RECORDED_LAST_SAMPLE}[1h]))`, eval_time: "60m", exp_samples: [{ labels: "{}", value: 600 }] },
+          { expr: `count(${RECORDED_USERS.perHour}{user="b@x"})`, eval_time: "62m", exp_samples: [{ labels: "{}", value: 1 }] },
+          // The newest Claude Code sample (34m), kept past the 5-minute look-back.
+          { expr: `max(max_over_time(${RECORDED_LAST_SAMPLE}[1h]))`, eval_time: "60m", exp_samples: [{ labels: "{}", value: 2040 }] },
         ],
       },
       {
@@ -180,7 +144,7 @@ function unitTests() {
           { series: 'up{job="otel-collector"}', values: "1x5 0x30" },
           { series: 'up{job="loki"}', values: "1x40" },
           { series: 'up{job="grafana"}', values: "1x40" },
-          { series: `${METRICS.session.prometheus}{${CLI}}`, values: "1x40" },
+          { series: `${USER_ACTIVITY.series}{${CLI}}`, values: "1x40" },
         ],
         alert_rule_test: [
           { alertname: "TelemetryExportFailing", eval_time: "20m", exp_alerts: [EXPECTED.exportFailingLoki] },
@@ -197,7 +161,7 @@ function unitTests() {
         input_series: [
           { series: 'up{job="loki"}', values: "1x10 0x20" },
           { series: 'up{job="grafana"}', values: "1x30" },
-          { series: `${METRICS.session.prometheus}{${CLI}}`, values: "1x30" },
+          { series: `${USER_ACTIVITY.series}{${CLI}}`, values: "1x30" },
         ],
         alert_rule_test: [
           { alertname: "TelemetryBackendDown", eval_time: "9m", exp_alerts: [] },
@@ -208,7 +172,7 @@ function unitTests() {
       {
         name: "silence for six hours alerts",
         interval: "10m",
-        input_series: [{ series: `${METRICS.session.prometheus}{${CLI}}`, values: "1" }],
+        input_series: [{ series: `${USER_ACTIVITY.series}{${CLI}}`, values: "1" }],
         alert_rule_test: [
           { alertname: "ClaudeCodeTelemetryMissing", eval_time: "5h", exp_alerts: [] },
           // No collector counters at all (nothing refused or failed yet): quiet, not an error.
@@ -227,7 +191,7 @@ describeWithTools(["promtool"], "rules with promtool", () => {
 
   it("the production rules file and a short-interval variant pass promtool check rules", async () => {
     writeFileSync(path.join(dir, "prod.yml"), renderRulesFile());
-    writeFileSync(path.join(dir, "short.yml"), renderRulesFile({ interval: "2s", queryOffset: "2s", seriesLookback: "1h", rollupInterval: "10s" }));
+    writeFileSync(path.join(dir, "short.yml"), renderRulesFile({ interval: "2s", rollupInterval: "10s", rollupOffset: "2s" }));
     const res = await checkRules(path.join(dir, "prod.yml"), path.join(dir, "short.yml"));
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toMatch(/SUCCESS: \d+ rules found/);
@@ -250,7 +214,7 @@ describeWithTools(["promtool"], "rules with promtool", () => {
   it("the unit tests can fail: a wrong expected total is reported", async () => {
     const tests = unitTests();
     const first = tests.tests[0]?.promql_expr_test?.[0]?.exp_samples[0];
-    if (first) first.value = 6.4;
+    if (first) first.value = 5.4;
     writeFileSync(path.join(dir, "tests-wrong.yml"), stringify(tests, { lineWidth: 0 }));
     const res = await testRules(path.join(dir, "tests-wrong.yml"));
     expect(res.code).not.toBe(0);

@@ -19,7 +19,8 @@ import { renderClientBundle } from "../components/claude/client-bundle.js";
 import { SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
 import { INGEST_TOKEN_ENV } from "../components/collector.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
-import { RECORDED_COUNTERS, RECORDED_USERS } from "../components/prometheus-rules.js";
+import { RECORDED_USERS } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { renderStackFiles } from "../components/render-files.js";
 import { parseSettings } from "../components/settings.js";
 import { buildModel, createMemorySink, emitBurst, expectedTotals, otlpExporters, sessionRecords } from "../simulator/index.js";
@@ -34,6 +35,7 @@ import { renderedPrometheus } from "./support/prometheus-files.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { grafanaContainerFiles, provisionedFrom, startGrafanaStandIn } from "./support/grafana-stand-in.js";
 import { describeWithTools, startPrometheus, type RunningServer } from "./support/tools.js";
+import { EXPECTED_DASHBOARD_UIDS } from "./support/expected-dashboards.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const TOKEN = randomBytes(16).toString("hex");
@@ -166,7 +168,7 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
       "Prometheus: sessions of the run",
       "Prometheus: cost of the run",
       "Prometheus: tokens of the run",
-      "Prometheus: recording rules count the run",
+      "Prometheus: the dashboards' series count the run",
       "Loki: events of the run",
       "Loki: cost of the run",
       "Privacy: content in events",
@@ -269,15 +271,15 @@ describeWithTools(["otelcol", "prometheus"], "npm run verify against a running s
 
 describe("verify: which panels must show the run", () => {
   const facts: RunFacts = {
-    series: new Set([RECORDED_COUNTERS.sessions.record, RECORDED_COUNTERS.cost.record, RECORDED_USERS.perMinute]),
+    series: new Set([USAGE_COUNTERS.sessions.series, USAGE_COUNTERS.cost.series, USER_ACTIVITY.series]),
     presentLabels: new Set(["user"]),
     events: new Set(["tool_result", "api_request"]),
   };
-  const cost = `sum by (team) (sum_over_time(${RECORDED_COUNTERS.cost.record}{team=~".*", user=~".*"}[1h]))`;
+  const cost = `sum by (team) (sum_over_time(${USAGE_COUNTERS.cost.series}{team=~".*", user=~".*"}[1h]))`;
 
   it("names the series a PromQL query reads, not its functions, labels or durations", () => {
-    const perPerson = `${cost} / count by (team) (group by (team, user) (count_over_time(${RECORDED_USERS.perMinute}{user!=""}[1h])))`;
-    expect(promqlSeriesNames(perPerson)).toEqual([RECORDED_COUNTERS.cost.record, RECORDED_USERS.perMinute]);
+    const perPerson = `${cost} / count by (team) (group by (team, user) (count_over_time(${USER_ACTIVITY.series}{user!=""}[1h])))`;
+    expect(promqlSeriesNames(perPerson)).toEqual([USAGE_COUNTERS.cost.series, USER_ACTIVITY.series]);
     expect(promqlSeriesNames("time() - max(max_over_time(claude_code:last_sample:timestamp_seconds[7d]))")).toEqual([
       "claude_code:last_sample:timestamp_seconds",
     ]);
@@ -286,8 +288,8 @@ describe("verify: which panels must show the run", () => {
 
   it("requires data only where everything read is filled by the run and nothing filters it out", () => {
     expect(promqlExpectation(cost, facts).mustHaveData).toBe(true);
-    expect(promqlExpectation(`${cost} / count(count_over_time(${RECORDED_USERS.perMinute}{user!=""}[1h]))`, facts).mustHaveData).toBe(true);
-    expect(promqlExpectation(`sum(sum_over_time(${RECORDED_COUNTERS.cost.record}{model="opus"}[1h]))`, facts)).toMatchObject({
+    expect(promqlExpectation(`${cost} / count(count_over_time(${USER_ACTIVITY.series}{user!=""}[1h]))`, facts).mustHaveData).toBe(true);
+    expect(promqlExpectation(`sum(sum_over_time(${USAGE_COUNTERS.cost.series}{model="opus"}[1h]))`, facts)).toMatchObject({
       mustHaveData: false,
       why: expect.stringContaining('model="opus"'),
     });
@@ -305,9 +307,9 @@ describe("verify: which panels must show the run", () => {
   it("takes the run's facts from what it sent, and only once its data arrived", () => {
     const sent = expectedTotals(buildModel({ seed: 7, users: 3, sessions: 4 }));
     const arrived = runFacts(sent, { recorded: true, loki: true });
-    expect(arrived.series.has(RECORDED_COUNTERS.sessions.record)).toBe(true);
+    expect(arrived.series.has(USAGE_COUNTERS.sessions.series)).toBe(true);
     expect(arrived.series.has(RECORDED_USERS.perHour)).toBe(false);
-    expect(arrived.series.has(RECORDED_COUNTERS.pullRequests.record)).toBe(sent.pullRequests > 0);
+    expect(arrived.series.has(USAGE_COUNTERS.pullRequests.series)).toBe(sent.pullRequests > 0);
     expect([...arrived.events].sort()).toEqual(
       Object.keys(sent.events)
         .filter((e) => (sent.events as Record<string, number>)[e]! > 0)
@@ -325,14 +327,7 @@ describe("the Grafana stand-in", () => {
       "claude-code-prometheus": { type: "prometheus", url: "http://claude-telemetry-prometheus.claude-telemetry.svc:9090" },
       "claude-code-loki": { type: "loki", url: "http://claude-telemetry-loki.claude-telemetry.svc:3100" },
     });
-    expect([...got.dashboards.keys()].sort()).toEqual([
-      "claude-code-adoption",
-      "claude-code-cost",
-      "claude-code-developer",
-      "claude-code-overview",
-      "claude-code-pipeline",
-      "claude-code-quality",
-    ]);
+    expect([...got.dashboards.keys()].sort()).toEqual([...EXPECTED_DASHBOARD_UIDS]);
     // The UIDs verify looks for are the provisioned ones.
     expect(Object.values(DATASOURCE_UIDS).every((uid) => got.datasources.has(uid))).toBe(true);
   });

@@ -1,15 +1,14 @@
 // Waits (bounded) until the marked run is queryable, then compares what arrived with what was sent.
 //
-// Prometheus, raw series: each session writes its own series and sends its whole total in its
-// first sample, which increase() never counts; so the comparison takes the last value of each
-// marked series and sums them (`sum(last_over_time(…{simulation_run="<run>"}[…]))`).
-// Prometheus, recorded series: the dashboards read the recording rules' per-interval increases,
-// which aggregate the marker away; the run's org labels (team="stack-verify") find it there, and
-// summing the increases since the run was sent must give exactly what was sent.
+// Prometheus: the collector writes per-person increments (components/usage-series.ts) that keep the
+// run's marker as a label; summing the marked increments since the run was sent must give exactly
+// what was sent (`sum(sum_over_time(…{simulation_run="<run>"}[…]))`). The dashboards sum the same
+// series by org labels: the run's team (team="stack-verify") must show the run there too.
 // Loki: events carry the marker as structured metadata; counting them by event name and summing
 // the cost_usd of api_request events checks the log path the same way.
-import { METRICS, SERVICE_NAME_REGEX, promLabel } from "../components/claude/telemetry.js";
-import { RECORDED_COUNTERS } from "../components/prometheus-rules.js";
+import { SERVICE_NAME_REGEX, promLabel } from "../components/claude/telemetry.js";
+import { RECORDED_LAST_SAMPLE } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { MARKER_ATTRIBUTE } from "../simulator/index.js";
 import { VERIFY_ORG, type MarkedRun } from "./burst.js";
 import { pollUntil, type ApiEndpoint } from "./http.js";
@@ -28,14 +27,14 @@ const usd = (n: number | undefined) => (n === undefined ? "nothing" : `$${n.toFi
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 const sumTokens = (run: MarkedRun) => Object.values(run.expected.tokens).reduce((a, b) => a + b, 0);
 
-/** The marked run's raw series in Prometheus: sessions, cost and tokens, last value per series summed. */
+/** The marked run's usage series in Prometheus: sessions, cost and tokens, increments summed. */
 export async function prometheusArrival(ep: ApiEndpoint, run: MarkedRun, deadlineMs: number): Promise<CheckRow[]> {
   const sel = `{${MARKER_LABEL}="${run.marker}"}`;
-  const lastSum = (metric: string) => () => {
+  const sumOf = (metric: string) => () => {
     const range = Math.ceil((Date.now() - run.sentAtMs) / 1000) + 600;
-    return scalarQuery(ep, `sum(last_over_time(${metric}${sel}[${range}s]))`);
+    return scalarQuery(ep, `sum(sum_over_time(${metric}${sel}[${range}s]))`);
   };
-  const queries = { sessions: lastSum(METRICS.session.prometheus), cost: lastSum(METRICS.cost.prometheus), tokens: lastSum(METRICS.tokens.prometheus) };
+  const queries = { sessions: sumOf(C.sessions.series), cost: sumOf(C.cost.series), tokens: sumOf(C.tokens.series) };
   const want = { sessions: run.expected.sessions, cost: run.expected.costUsd, tokens: sumTokens(run) };
   const got = await pollUntil(async () => {
     const value = { sessions: await queries.sessions(), cost: await queries.cost(), tokens: await queries.tokens() };
@@ -46,36 +45,46 @@ export async function prometheusArrival(ep: ApiEndpoint, run: MarkedRun, deadlin
   const note = got.error ? ` (last error: ${got.error})` : "";
   const judge = (name: string, have: number | undefined, expected: number, fmt: (n: number | undefined) => string, metric: string) =>
     close(have, expected)
-      ? row(name, "PASS", `${fmt(have)} = ${fmt(expected)} sent (${metric}, last value per series summed)`)
+      ? row(name, "PASS", `${fmt(have)} = ${fmt(expected)} sent (${metric}, increments summed)`)
       : row(name, "FAIL", `${fmt(have)} after ${after}, ${fmt(expected)} sent (${metric}${sel})${note}`);
   const count = (n: number | undefined) => (n === undefined ? "nothing" : String(n));
   return [
-    judge("Prometheus: sessions of the run", v?.sessions, want.sessions, count, METRICS.session.prometheus),
-    judge("Prometheus: cost of the run", v?.cost, want.cost, usd, METRICS.cost.prometheus),
-    judge("Prometheus: tokens of the run", v?.tokens, want.tokens, count, METRICS.tokens.prometheus),
+    judge("Prometheus: sessions of the run", v?.sessions, want.sessions, count, C.sessions.series),
+    judge("Prometheus: cost of the run", v?.cost, want.cost, usd, C.cost.series),
+    judge("Prometheus: tokens of the run", v?.tokens, want.tokens, count, C.tokens.series),
   ];
 }
 
-/** The recording rules the dashboards read must count the run exactly once. */
+/** Clocks of the collector and of this machine may differ by this much. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The series the dashboards read, by the run's team, must count the run exactly once; the pipeline
+ * dashboard's last-sample record (a rule evaluated every minute) must have seen the run.
+ */
 export async function recordedArrival(ep: ApiEndpoint, run: MarkedRun, deadlineMs: number): Promise<CheckRow> {
-  const name = "Prometheus: recording rules count the run";
+  const name = "Prometheus: the dashboards' series count the run";
   const sel = `{team="${VERIFY_ORG.team}"}`;
   const since = () => `${Math.ceil((Date.now() - run.sentAtMs) / 1000) + 30}s`;
   const total = (record: string) => scalarQuery(ep, `sum(sum_over_time(${record}${sel}[${since()}]))`);
   const got = await pollUntil(
     async () => {
-      const value = { sessions: await total(RECORDED_COUNTERS.sessions.record), cost: await total(RECORDED_COUNTERS.cost.record) };
-      return { done: (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
+      const value = { sessions: await total(C.sessions.series), cost: await total(C.cost.series), last: await scalarQuery(ep, `max(${RECORDED_LAST_SAMPLE})`) };
+      const seen = (value.last ?? 0) * 1000 >= run.sentAtMs - CLOCK_SKEW_MS;
+      return { done: seen && (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
     },
     deadlineMs,
     5000,
   );
   const s = got.value?.sessions;
   const c = got.value?.cost;
-  const detail = `sessions ${s ?? "nothing"} (${run.expected.sessions} sent), cost ${usd(c)} (${usd(run.expected.costUsd)} sent) in ${RECORDED_COUNTERS.sessions.record}${sel}`;
+  const last = got.value?.last;
+  const detail = `sessions ${s ?? "nothing"} (${run.expected.sessions} sent), cost ${usd(c)} (${usd(run.expected.costUsd)} sent) in ${C.sessions.series}${sel}`;
+  if (last === undefined || last * 1000 < run.sentAtMs - CLOCK_SKEW_MS)
+    return row(name, "FAIL", `${detail}; ${RECORDED_LAST_SAMPLE} ${last === undefined ? "missing" : "older than the run"}: do the stack's rules run?`);
   if (s === run.expected.sessions && close(c, run.expected.costUsd)) return row(name, "PASS", detail);
   if ((s ?? 0) > run.expected.sessions) return row(name, "WARN", `${detail}: more than sent, another verify run overlapped?`);
-  const why = got.error ? `; last error: ${got.error}` : "; are the rules loaded (Prometheus /api/v1/rules)?";
+  const why = got.error ? `; last error: ${got.error}` : "; does the collector run the stack's config?";
   return row(name, "FAIL", `${detail} after ${seconds(Date.now() - run.sentAtMs)}${why}`);
 }
 

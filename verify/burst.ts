@@ -70,7 +70,7 @@ export async function sendMarkedBurst(t: Targets, marker: string, size: BurstSiz
   const sentAtMs = Date.now();
   const model = markedModel(marker, size, sentAtMs);
   const expected = expectedTotals(model);
-  const factory = otlpExporters({ endpoint, protocol: t.protocol, token: t.token, temporality: "cumulative", timeoutMs: 10_000 });
+  const factory = otlpExporters({ endpoint, protocol: t.protocol, token: t.token, temporality: "delta", timeoutMs: 10_000 });
   const stats = await emitBurst(model, factory);
   const what = `${expected.sessions} sessions of ${expected.people} people over ${t.protocol} to ${endpoint} (run ${marker})`;
   if (stats.exportErrors > 0) {

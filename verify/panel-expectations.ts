@@ -2,15 +2,16 @@
 //
 // Rule: a query must return data when everything it reads is filled by the run and none of its
 // filters can exclude the run:
-//   PromQL  every series it names is one the run fills (a recorded counter the run sent something
-//           to, the presence or last-sample series), its label matchers are all "All" (`=~".*"`) or
+//   PromQL  every series it names is one the run fills (a usage counter the run sent something
+//           to, the activity or last-sample series), its label matchers are all "All" (`=~".*"`) or
 //           `!=""` on a label the run sets, and it compares with no earlier data (`offset`, `unless`);
 //   LogQL   every `event_name="…"` names an event the run sent, and every other matcher is "All" or
 //           the Claude Code service selector.
 // Anything else (collector self-metrics, hourly roll-ups, errors the run may not have, ratios over
 // one decision) may legitimately be empty on a fresh stack: no data there is a warning, not a failure.
 import { SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
-import { RECORDED_COUNTERS, RECORDED_LAST_SAMPLE, RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
+import { RECORDED_LAST_SAMPLE, USER_LABEL } from "../components/prometheus-rules.js";
+import { USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
 import type { ExpectedTotals } from "../simulator/index.js";
 
 export interface RunFacts {
@@ -24,18 +25,18 @@ export interface RunFacts {
 
 export const NO_FACTS: RunFacts = { series: new Set(), presentLabels: new Set(), events: new Set() };
 
-/** Facts of a run whose data arrived: what Prometheus (recorded) and Loki (events) must now show. */
+/** Facts of a run whose data arrived: what Prometheus (the dashboards' series) and Loki (events) must now show. */
 export function runFacts(e: ExpectedTotals, arrived: { recorded: boolean; loki: boolean }): RunFacts {
   const sent: [string, number][] = [
-    [RECORDED_COUNTERS.sessions.record, e.sessions],
-    [RECORDED_COUNTERS.cost.record, e.costUsd],
-    [RECORDED_COUNTERS.tokens.record, Object.values(e.tokens).reduce((a, b) => a + b, 0)],
-    [RECORDED_COUNTERS.activeTime.record, e.activeTimeSeconds.user + e.activeTimeSeconds.cli],
-    [RECORDED_COUNTERS.linesOfCode.record, e.linesOfCode.added + e.linesOfCode.removed],
-    [RECORDED_COUNTERS.commits.record, e.commits],
-    [RECORDED_COUNTERS.pullRequests.record, e.pullRequests],
-    [RECORDED_COUNTERS.editDecisions.record, e.editDecisions.accept + e.editDecisions.reject],
-    [RECORDED_USERS.perMinute, e.people],
+    [C.sessions.series, e.sessions],
+    [C.cost.series, e.costUsd],
+    [C.tokens.series, Object.values(e.tokens).reduce((a, b) => a + b, 0)],
+    [C.activeTime.series, e.activeTimeSeconds.user + e.activeTimeSeconds.cli],
+    [C.linesOfCode.series, e.linesOfCode.added + e.linesOfCode.removed],
+    [C.commits.series, e.commits],
+    [C.pullRequests.series, e.pullRequests],
+    [C.editDecisions.series, e.editDecisions.accept + e.editDecisions.reject],
+    [USER_ACTIVITY.series, e.people],
     [RECORDED_LAST_SAMPLE, e.sessions],
   ];
   return {

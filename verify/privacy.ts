@@ -7,6 +7,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { METER_NAME, METRICS, SERVICE_NAMES, SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
+import { USAGE_COUNTERS, USER_ATTRIBUTE } from "../components/usage-series.js";
 import type { IdentityMode } from "../components/privacy.js";
 import { otlpSignalExporters } from "../simulator/index.js";
 import { VERIFY_ORG } from "./burst.js";
@@ -52,7 +53,7 @@ async function sendProbe(t: Targets, run: string): Promise<Probe> {
   const org = { team: VERIFY_ORG.team, department: VERIFY_ORG.department, cost_center: VERIFY_ORG.costCenter, environment: VERIFY_ORG.environment };
   const common = { ...org, "session.id": `${run}-session`, "user.email": probe.email, "user.id": `${run}-install`, "simulation.run": run };
   const resource = resourceFromAttributes({ "service.name": SERVICE_NAMES[0], ...org, "simulation.run": run });
-  const exporters = otlpSignalExporters({ endpoint, protocol: t.protocol, token: t.token, temporality: "cumulative" });
+  const exporters = otlpSignalExporters({ endpoint, protocol: t.protocol, token: t.token, temporality: "delta" });
   const meters = new MeterProvider({
     resource,
     readers: [new PeriodicExportingMetricReader({ exporter: exporters.metrics, exportIntervalMillis: 3_600_000 })],
@@ -97,7 +98,7 @@ export async function privacyChecks(
   const since = Date.now() - 120_000;
   const storedEvents = async () =>
     entries(await lokiQueryRange(loki, `{service_name=~"${SERVICE_NAME_REGEX}"} | simulation_run="${run}"`, { startMs: since, endMs: Date.now() + 60_000 }));
-  const storedSeries = () => instantQuery(prom, `${METRICS.cost.prometheus}{simulation_run="${run}"}`);
+  const storedSeries = () => instantQuery(prom, `last_over_time(${USAGE_COUNTERS.cost.series}{simulation_run="${run}"}[10m])`);
   const stored = await pollUntil(async () => {
     const [events, series] = await Promise.all([storedEvents().catch(() => []), storedSeries().catch(() => [])]);
     return { done: events.length >= EVENTS && series.length >= 1, value: { events, series } };
@@ -125,8 +126,8 @@ export async function privacyChecks(
       ? row(names[0] as string, "PASS", `prompt, tool parameters and raw body removed from ${events.length} events (longest value ${longest} characters)`)
       : row(names[0] as string, "FAIL", `${withCanary.length} event values still hold the probe's content although capture is not acknowledged`);
 
-  // Identity: what the events and the metric hold in place of the probe's email.
-  const seen = [...events.map((e) => e.labels.user_email), ...series.map((s) => s.metric.user_email)];
+  // Identity: what the events and the metric (its person label) hold in place of the probe's email.
+  const seen = [...events.map((e) => e.labels.user_email), ...series.map((s) => s.metric[USER_ATTRIBUTE])];
   const plain = seen.filter((v) => v === probe.email).length;
   const ok =
     policy.identity === "email"

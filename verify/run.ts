@@ -54,11 +54,11 @@ export async function runVerify(t: Targets, o: VerifyOptions): Promise<CheckRow[
       rows.push(row("Marked data arrival", "SKIP", "nothing to wait for: the burst was not sent"));
     } else {
       const deadline = Date.now() + o.timeoutMs;
-      say(`Waiting up to ${Math.round(o.timeoutMs / 1000)} s for the run in Prometheus and Loki (the recording rules take a minute or two)…`);
+      say(`Waiting up to ${Math.round(o.timeoutMs / 1000)} s for the run in Prometheus and Loki (the last-sample rule runs once a minute)…`);
       const skipped = (what: string) => [row(what, "SKIP", "not checked: the service is not ready")];
       const [raw, recorded, logs] = await Promise.all([
         promEp ? prometheusArrival(promEp, run, deadline) : skipped("Prometheus: the run"),
-        promEp ? recordedArrival(promEp, run, deadline).then((r) => [r]) : skipped("Prometheus: recording rules count the run"),
+        promEp ? recordedArrival(promEp, run, deadline).then((r) => [r]) : skipped("Prometheus: the dashboards' series count the run"),
         lokiEp ? lokiArrival(lokiEp, run, deadline) : skipped("Loki: the run"),
       ]);
       rows.push(...raw, ...recorded, ...logs);

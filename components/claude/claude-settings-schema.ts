@@ -1,6 +1,6 @@
 // The subset of Claude Code's settings file that this project writes: the telemetry `env` block.
 // Two views of it: `generatedEnvSchema` for what the project generates (closed set of keys, every
-// required selector present, project policy such as cumulative temporality), and
+// required selector present, project policy such as delta temporality), and
 // `userSettingsSchema` for a developer's whole settings.json after the block was merged in (every
 // other key is theirs and allowed; the telemetry keys must still hold valid values).
 import { z } from "zod";
@@ -98,8 +98,11 @@ export const generatedEnvSchema = z
     if (env.CLAUDE_CODE_ENABLE_TELEMETRY !== undefined && env.CLAUDE_CODE_ENABLE_TELEMETRY !== "1") {
       issue("CLAUDE_CODE_ENABLE_TELEMETRY", "must be '1' in the generated settings");
     }
-    if (env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE === "delta") {
-      issue("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "must be 'cumulative': delta counters are dropped by Prometheus-style backends");
+    if (env.OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE === "cumulative") {
+      issue(
+        "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+        "must be 'delta': the collector sums deltas per person; cumulative counters need per-session state in one collector",
+      );
     }
     const headers = env.OTEL_EXPORTER_OTLP_HEADERS;
     if (headers !== undefined && !/^Authorization=Bearer [^\s,]+$/.test(headers)) {

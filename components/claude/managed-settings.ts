@@ -118,8 +118,9 @@ export function renderClientEnv(input: ClientTarget): Record<string, string> {
     // No default in Claude Code: always explicit.
     OTEL_EXPORTER_OTLP_PROTOCOL: client.protocol,
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    // Claude Code defaults to delta, which Prometheus-style backends drop or reject.
-    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "cumulative",
+    // Claude Code's own default, set explicitly: every export is an exact increment the collector
+    // sums per person, whichever replica it reaches (components/usage-series.ts).
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
     OTEL_METRIC_EXPORT_INTERVAL: String(client.metricExportIntervalMs),
     OTEL_LOGS_EXPORT_INTERVAL: String(client.logsExportIntervalMs),
     OTEL_RESOURCE_ATTRIBUTES: resourceAttributes(client, input.environment, problems),

@@ -78,6 +78,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** A Prometheus that can also be taken down and brought back on the same address and TSDB. */
+export interface RestartablePrometheus extends RunningServer {
+  /** Stops the server, runs `whileDown`, then starts it again. */
+  restart(whileDown: () => Promise<void>): Promise<void>;
+}
+
 export interface PrometheusOptions {
   /**
    * prometheus.yml, or a function of the address it will listen on (host:port), e.g. for a config
@@ -92,7 +98,7 @@ export interface PrometheusOptions {
 }
 
 /** A real Prometheus on 127.0.0.1 with a throw-away TSDB and the remote-write receiver on. */
-export async function startPrometheus(opts: PrometheusOptions): Promise<RunningServer> {
+export async function startPrometheus(opts: PrometheusOptions): Promise<RestartablePrometheus> {
   const dir = mkdtempSync(path.join(tmpdir(), "prometheus-"));
   const removeDir = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   for (const [name, content] of Object.entries(opts.ruleFiles ?? {})) {
@@ -112,13 +118,19 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
       ...(opts.flags ?? []),
     ];
   };
+  const lifetimeMs = opts.maxLifetimeMs ?? 15 * 60_000;
   try {
-    const server = await startServer({ flags, lifetimeMs: opts.maxLifetimeMs ?? 15 * 60_000, cwd: dir });
+    let server = await startServer({ flags, lifetimeMs, cwd: dir });
     const stop = async () => {
       await server.stop();
       removeDir();
     };
-    return { url: server.url, dir, logs: server.logs, stop };
+    const restart = async (whileDown: () => Promise<void>) => {
+      await server.stop();
+      await whileDown();
+      server = await startServer({ flags, lifetimeMs, cwd: dir, listen: server.listen });
+    };
+    return { url: server.url, dir, logs: () => server.logs(), stop, restart };
   } catch (e) {
     removeDir();
     throw e;
