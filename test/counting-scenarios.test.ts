@@ -21,7 +21,9 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ExportResult } from "@opentelemetry/core";
 import { METER_NAME, METRICS } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
-import { USAGE_COUNTERS as C } from "../components/usage-series.js";
+import { USAGE_COUNTERS as C, type UsageCounter } from "../components/usage-series.js";
+import { activePeople, total as total_ } from "../dashboards/queries.js";
+import { substitute } from "../dashboards/panel-queries.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type RestartablePrometheus } from "./support/tools.js";
 import { sleep } from "../lib/poll.js";
@@ -52,13 +54,58 @@ class RoundRobin implements PushMetricExporter {
 
 const otlp = (c: RunningCollector) => new OTLPMetricExporter({ url: `${c.httpEndpoint}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA });
 
+/** What a scenario sent: the figures the dashboards must show for its team. */
+interface Sent {
+  cost: number;
+  tokens: number;
+  sessions: number;
+  linesOfCode: number;
+  commits: number;
+  pullRequests: number;
+  people: Set<string>;
+}
+
+/** One Claude Code process (OTel JS SDK, delta) of one team, and the totals of what it sent. */
 function session(team: string, exporter: PushMetricExporter) {
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ "service.name": "claude-code", team }),
     readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })],
   });
   const meter = provider.getMeter(METER_NAME);
-  return { provider, cost: meter.createCounter(METRICS.cost.name), sessions: meter.createCounter(METRICS.session.name) };
+  const counters = {
+    cost: meter.createCounter(METRICS.cost.name),
+    tokens: meter.createCounter(METRICS.tokens.name),
+    sessions: meter.createCounter(METRICS.session.name),
+    linesOfCode: meter.createCounter(METRICS.linesOfCode.name),
+    commits: meter.createCounter(METRICS.commit.name),
+    pullRequests: meter.createCounter(METRICS.pullRequest.name),
+  };
+  const sent: Sent = { cost: 0, tokens: 0, sessions: 0, linesOfCode: 0, commits: 0, pullRequests: 0, people: new Set() };
+  const attrs = (id: string, email: string) => ({ "session.id": id, team, model: "m", "user.email": email });
+  return {
+    provider,
+    sent,
+    /** A session starts (counted once). */
+    start(id: string, email: string) {
+      counters.sessions.add(1, attrs(id, email));
+      sent.sessions += 1;
+    },
+    /** Work between two exports: cost `usd` and, in proportion, tokens, lines, a commit and a PR. */
+    work(id: string, email: string, usd: number) {
+      const a = attrs(id, email);
+      const tokens = Math.round(usd * 4000);
+      const lines = Math.round(usd * 40);
+      counters.cost.add(usd, a);
+      counters.tokens.add(tokens, { ...a, type: "input" });
+      counters.linesOfCode.add(lines, { ...a, type: "added" });
+      counters.commits.add(1, a);
+      counters.pullRequests.add(1, a);
+      Object.assign(sent, { cost: sent.cost + usd, tokens: sent.tokens + tokens, linesOfCode: sent.linesOfCode + lines });
+      sent.commits += 1;
+      sent.pullRequests += 1;
+      sent.people.add(email);
+    },
+  };
 }
 
 describeWithTools(["otelcol", "prometheus"], "counting across replicas and restarts (real collector, real Prometheus)", () => {
@@ -76,6 +123,18 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
   const total = async (team: string, by = "") =>
     queryPrometheus(prometheus.url, `sum${by ? ` by (${by})` : ""} (sum_over_time(${C.cost.series}{team="${team}"}[10m]))`);
   const scalar = async (team: string) => Number((await total(team))[0]?.value?.[1] ?? NaN);
+  const value = async (promql: string) => Number((await queryPrometheus(prometheus.url, promql))[0]?.value?.[1] ?? NaN);
+  /** The dashboards' own queries (the team picked, the last hour) against what the scenario sent. */
+  const expectDashboardsShow = async (team: string, sent: Sent) => {
+    const shown = async (c: UsageCounter) => value(substitute(total_(c), { team }));
+    expect(await shown(C.cost), "cost").toBe(sent.cost);
+    expect(await shown(C.tokens), "tokens").toBe(sent.tokens);
+    expect(await shown(C.sessions), "sessions").toBe(sent.sessions);
+    expect(await shown(C.linesOfCode), "lines of code").toBe(sent.linesOfCode);
+    expect(await shown(C.commits), "commits").toBe(sent.commits);
+    expect(await shown(C.pullRequests), "pull requests").toBe(sent.pullRequests);
+    expect(await value(substitute(activePeople(), { team })), "active people").toBe(sent.people.size);
+  };
 
   beforeAll(async () => {
     // The project's own config: its out-of-order window takes the writes the collector retries
@@ -93,38 +152,37 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
     const exporters = [otlp(a), otlp(b)];
     const team = "replicas";
     const s = session(team, new RoundRobin(() => exporters));
-    const attrs = { "session.id": "r1", team, model: "m", "user.email": "r@example.com" };
-    const sent = [0.5, 0.25, 1.5, 0.125, 2];
-    for (const v of sent) {
-      s.cost.add(v, attrs);
+    s.start("r1", "r@example.com");
+    s.start("r2", "q@example.com");
+    for (const usd of [0.5, 0.25, 1.5, 0.125, 2]) {
+      s.work("r1", "r@example.com", usd);
+      s.work("r2", "q@example.com", usd / 2);
       await s.provider.forceFlush();
     }
     await s.provider.shutdown();
-    const want = sent.reduce((x, y) => x + y, 0);
-    await waitFor(async () => (await scalar(team)) === want, 30_000);
+    await waitFor(async () => (await scalar(team)) === s.sent.cost, 30_000);
     const byReplica = await total(team, "instance");
     expect(byReplica.map((r) => r.metric.instance).sort()).toEqual(["replica-a", "replica-b"]);
-    expect(byReplica.reduce((x, r) => x + Number(r.value?.[1]), 0)).toBe(want);
+    expect(byReplica.reduce((x, r) => x + Number(r.value?.[1]), 0)).toBe(s.sent.cost);
+    await expectDashboardsShow(team, s.sent);
   }, 60_000);
 
   it("a collector restarted mid-session: the exports before and after are each counted once", async () => {
     const team = "restart";
     let current = await start("restarted");
     const s = session(team, new RoundRobin(() => [otlp(current)]));
-    const attrs = { "session.id": "s1", team, model: "m", "user.email": "s@example.com" };
-    s.sessions.add(1, attrs);
-    s.cost.add(1.25, attrs);
+    s.start("s1", "s@example.com");
+    s.work("s1", "s@example.com", 1.25);
     await s.provider.forceFlush();
     await waitFor(async () => (await scalar(team)) === 1.25, 30_000);
     await current.stop();
     // The session keeps working while the collector is away; its next export goes to the new process.
-    s.cost.add(0.75, attrs);
+    s.work("s1", "s@example.com", 0.75);
     current = await start("restarted");
     await s.provider.forceFlush();
     await s.provider.shutdown();
     await waitFor(async () => (await scalar(team)) === 2, 30_000);
-    const sessions = await queryPrometheus(prometheus.url, `sum(sum_over_time(${C.sessions.series}{team="${team}"}[10m]))`);
-    expect(Number(sessions[0]?.value?.[1])).toBe(1);
+    await expectDashboardsShow(team, s.sent);
   }, 60_000);
 
   it(
@@ -133,19 +191,20 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
       const team = "outage";
       const collector = await start("outage");
       const s = session(team, otlp(collector));
-      const attrs = { "session.id": "o1", team, model: "m", "user.email": "o@example.com" };
-      let sent = 0.5;
-      s.cost.add(0.5, attrs);
+      s.start("o1", "o@example.com");
+      s.work("o1", "o@example.com", 0.5);
       await s.provider.forceFlush();
-      await waitFor(async () => (await scalar(team)) === sent, 30_000);
+      await waitFor(async () => (await scalar(team)) === s.sent.cost, 30_000);
 
       let downAt = 0;
       let upAt = 0;
       await prometheus.restart(async () => {
         downAt = Date.now() / 1000;
         for (let i = 1; Date.now() / 1000 - downAt < OUTAGE_SECONDS; i++) {
-          s.cost.add(0.25 * i, attrs);
-          sent += 0.25 * i;
+          s.work("o1", "o@example.com", 0.25 * i);
+          // A second person starts during the outage.
+          if (i === 2) s.start("o2", "p@example.com");
+          if (i >= 2) s.work("o2", "p@example.com", 0.125);
           await s.provider.forceFlush();
           await sleep(EXPORT_EVERY_MS);
         }
@@ -153,12 +212,15 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
       });
       await s.provider.shutdown();
       // Retries back off to 30 s between attempts.
-      await waitFor(async () => (await scalar(team)) === sent, 90_000).catch(async (e: Error) => {
-        throw new Error(`${e.message}: ${await scalar(team)} stored, ${sent} sent\n${collector.logs().split("\n").slice(-15).join("\n")}`);
+      await waitFor(async () => (await scalar(team)) === s.sent.cost, 90_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${await scalar(team)} stored, ${s.sent.cost} sent\n${collector.logs().split("\n").slice(-15).join("\n")}`);
       });
+      await expectDashboardsShow(team, s.sent);
       // The increments made while Prometheus was down are stored at the times they were summed.
       const range = Math.ceil(Date.now() / 1000 - downAt) + 60;
-      const samples = (await queryPrometheus(prometheus.url, `${C.cost.series}{team="${team}"}[${range}s]`)).flatMap((r) => r.values ?? []);
+      const samples = (await queryPrometheus(prometheus.url, `${C.cost.series}{team="${team}", user="o@example.com"}[${range}s]`)).flatMap(
+        (r) => r.values ?? [],
+      );
       const during = samples.filter(([t]) => t > downAt && t < upAt);
       expect(during.length).toBeGreaterThanOrEqual(Math.floor(OUTAGE_SECONDS / (EXPORT_EVERY_MS / 1000)) - 1);
     },
