@@ -13,6 +13,8 @@ import { METRICS } from "../components/claude/telemetry.js";
 import {
   ALERTING_GROUPS,
   ORG_LABELS,
+  RECORDED_LAST_SAMPLE,
+  RECORDED_USERS as CURRENT_USERS,
   USER_LABEL,
   SERVICE_MATCHER,
   addDurations,
@@ -54,10 +56,9 @@ export const RECORDED_COUNTERS = {
 /** Presence series: 1 for each person seen in the interval (per minute, and rolled up per hour). */
 export const RECORDED_USERS = {
   perMinute: "claude_code:user_active:present1m",
-  perHour: "claude_code:user_active:present1h",
+  perHour: CURRENT_USERS.perHour,
 } as const;
-/** Timestamp of the newest Claude Code sample, kept so "time since last data" survives the 5m lookback. */
-export const RECORDED_LAST_SAMPLE = "claude_code:last_sample:timestamp_seconds";
+export { RECORDED_LAST_SAMPLE };
 
 export interface RecordingOptions {
   /** Evaluation interval of the usage group: the window each recorded increase covers. */

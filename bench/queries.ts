@@ -111,7 +111,7 @@ export function designDashboardQueries(design: Design, distinct = true): BenchQu
 }
 
 /**
- * Each recording rule's expression as Prometheus evaluates it every minute (an instant query): the
+ * Each recording rule's expression as Prometheus evaluates it at its group's interval (an instant query): the
  * sum over a group is the CPU time the rules cost per evaluation interval.
  */
 export function ruleQueries(design: Design): BenchQuery[] {

@@ -1,4 +1,5 @@
-// Legacy design (the pipeline before the collector summed usage per person, usage.ts): what one
+// Samples and export times both designs use (SeriesSample, exportTimes, firstAtOrAfter), and the
+// legacy design (the pipeline before the collector summed usage per person, usage.ts): what one
 // Claude Code session left in Prometheus: one series per metric and attribute set, with a
 // cumulative sample at every metric export while the process lives (OTEL_METRIC_EXPORT_INTERVAL,
 // 60 s by default, plus the flush at exit). Labels are those that pipeline wrote:

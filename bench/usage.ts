@@ -21,6 +21,7 @@ import { usageConnector } from "../components/collector-usage.js";
 import { RUN_MARKER_ATTRIBUTE } from "../components/privacy.js";
 import { DEFAULT_RECORDING_OPTIONS, ORG_LABELS, RECORDED_LAST_SAMPLE, RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
 import type { Settings } from "../components/settings.js";
+import { liftedKeys } from "../components/collector-config.js";
 import { IDENTITY_ATTRIBUTES, USAGE_COUNTERS, USER_ACTIVITY, USER_ATTRIBUTE } from "../components/usage-series.js";
 import { durationMs } from "../lib/duration.js";
 import { commonAttributes, resourceAttributes, sessionRecords, type Attributes, type SimSession } from "../simulator/index.js";
@@ -62,7 +63,7 @@ export function usagePipeline(settings: Settings, instance = COLLECTOR_INSTANCE)
   };
   const counters = new Map(Object.values(USAGE_COUNTERS).map((u) => [METRICS[u.metric].name as string, { series: u.series, keys: keysOf(u.series) }]));
   return {
-    liftKeys: ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")],
+    liftKeys: liftedKeys(c.labelAttributes),
     counters,
     activityKeys: keysOf(USER_ACTIVITY.series),
     batchMs: durationMs(c.batchTimeout),
@@ -226,7 +227,7 @@ export function rollupTime(t: number): number {
  *   claude_code:last_sample:timestamp_seconds = max by (service_name) (timestamp(activity)), every
  *     minute: the newest activity sample within the 5 m look-back;
  *   claude_code:user_active:present1h = group by (org labels, user) (count_over_time(activity[1h])),
- *     every hour, 20 m late: stored at the offset evaluation time q, 1 for anyone with a sample in (q - 1h, q].
+ *     every hour, ROLLUP_OFFSET_MS late: stored at the offset evaluation time q, 1 for anyone with a sample in (q - 1h, q].
  */
 export class UsageRecorded {
   private readonly present = new Map<string, { labels: [string, string][]; times: Set<number> }>();

@@ -7,7 +7,7 @@ import type { Settings } from "./settings.js";
 import { COLLECTOR_PORTS, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "./collector.js";
 import { telemetryReader } from "./collector-telemetry.js";
 import { STACK_NAME } from "./stack-name.js";
-import { OUT_OF_ORDER_WINDOW } from "./prometheus.js";
+import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
 import { cumulativeToDelta, dropZeroCondition, identityChainStatements, usageConnector, usageOutputStatements } from "./collector-usage.js";
 import {
   MARKERS,
@@ -74,6 +74,11 @@ const GOVERNANCE_RESOURCE = [
   `set(resource.attributes["service.instance.id"], "\${env:HOSTNAME}")`,
 ];
 
+/** Resource attributes transform/labels copies onto data points: service.name and the org labels. */
+export function liftedKeys(labelAttributes: readonly string[]): string[] {
+  return ["service.name", ...labelAttributes.filter((k) => k !== "service.name")];
+}
+
 /**
  * OTTL that copies a resource attribute onto each data point that lacks it. Paths name their
  * context (`datapoint.`, `resource.`), so the transform processor infers it instead of rewriting
@@ -91,7 +96,7 @@ function liftStatement(key: string): string {
  * stack's policy allows):
  *   metrics            OTLP → memory_limiter → transform/labels → transform/identity → mark
  *                      → forward/metrics, forward/governance
- *   metrics/store      → bound labels (allow-list, closed sets, length) → cumulative_to_delta
+ *   metrics/store      → cumulative_to_delta → bound labels (allow-list, closed sets, length)
  *                      → identity chain (the `user` attribute) → batch → signal_to_metrics/usage
  *   metrics/usage      one increment per person and label set per batch (collector-usage.ts)
  *                      → replica label, gauge → zero increments dropped → batch → Prometheus
@@ -123,7 +128,6 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
   const c = settings.collector;
   const id = COLLECTOR_COMPONENTS;
   const auth = targets.requireToken ? { auth: { authenticator: id.auth } } : {};
-  const liftKeys = ["service.name", ...c.labelAttributes.filter((k) => k !== "service.name")];
   const policy = policyOf(settings);
 
   const extensions: Record<string, unknown> = {
@@ -172,7 +176,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
       limit_mib: c.memoryLimitMiB,
       spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
     },
-    [id.labels]: { error_mode: "ignore", metric_statements: liftKeys.map(liftStatement) },
+    [id.labels]: { error_mode: "ignore", metric_statements: liftedKeys(c.labelAttributes).map(liftStatement) },
     [id.mark]: { ...failClosed, metric_statements: labelMarkStatements(policy), log_statements: contentMarkStatements(policy) },
     [id.boundLabels]: { ...failClosed, metric_statements: labelStatements(policy) },
     [id.scrubContent]: { ...failClosed, log_statements: contentStatements(policy) },
@@ -246,7 +250,9 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
         },
         "metrics/store": {
           receivers: [id.forwardMetrics],
-          processors: [id.boundLabels, id.cumulativeToDelta, id.identityChain, id.batch],
+          // Converted before the labels are bounded: bounding can merge two streams of one session
+          // (two unknown values both "other"), whose cumulative values would then look like resets.
+          processors: [id.cumulativeToDelta, id.boundLabels, id.identityChain, id.batch],
           exporters: [id.usage],
         },
         // One call of the connector per batch: one point per person and label set per batch.

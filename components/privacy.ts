@@ -180,7 +180,7 @@ export function collectedTable(input: PrivacyInput): CollectedRow[] {
   return [
     {
       what: "Usage: cost, tokens, sessions, active time, lines of code, commits, pull requests, edit decisions",
-      kept: "kept, by team, department, cost centre, environment and model",
+      kept: `summed per ${p.identity === "drop" ? "" : "person, "}team, department, cost centre, environment and model; never per session`,
     },
     { what: "Who: person identity", kept: who },
     {
@@ -192,7 +192,7 @@ export function collectedTable(input: PrivacyInput): CollectedRow[] {
     { what: "Events: prompts (length only), API requests and errors, tool results and decisions", kept: "kept, with the attributes above applied" },
     {
       what: "Metric labels",
-      kept: `only ${metricLabelAllowList(input).length} known attributes (values over ${p.maxLabelValueLength} characters cut, unknown values of closed sets counted as "other")`,
+      kept: `the org attributes, ${p.identity === "drop" ? "" : "the person, "}each metric's own (model, type, …)${p.extraMetricLabels.length > 0 ? `, ${p.extraMetricLabels.join(", ")}` : ""}, out of ${metricLabelAllowList(input).length} known attributes (values over ${p.maxLabelValueLength} characters cut, unknown values of closed sets counted as "other")`,
     },
   ];
 }

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import { ORG_ATTRIBUTES, SERVICE_NAME_REGEX, promLabel } from "./claude/telemetry.js";
 import { COLLECTOR_METRICS as M } from "./collector-telemetry.js";
 import { USER_ACTIVITY, USER_ATTRIBUTE } from "./usage-series.js";
+import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
 import { durationMs } from "../lib/duration.js";
 
 export interface RecordingRule {
@@ -60,11 +61,11 @@ export interface RecordingOptions {
   readonly interval: string;
   /** Interval of the roll-up group (active people per hour). */
   readonly rollupInterval: string;
-  /** How long after its hour the roll-up runs: samples the collector held back (an outage) are in by then. */
+  /** How long ago the hour the roll-up reads ended: later than any sample Prometheus still accepts. */
   readonly rollupOffset: string;
 }
 
-export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = { interval: "1m", rollupInterval: "1h", rollupOffset: "20m" };
+export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = { interval: "1m", rollupInterval: "1h", rollupOffset: addDurations(OUT_OF_ORDER_WINDOW, "5m") };
 
 const activity = `${USER_ACTIVITY.series}{${SERVICE_MATCHER}}`;
 

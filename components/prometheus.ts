@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./settings.js";
 import type { ConfigFile, ServiceSpec } from "./platform/spec.js";
 import { renderRulesFile } from "./prometheus-rules.js";
+import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
 
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
@@ -21,9 +22,6 @@ export interface ScrapeTargets {
   loki: string;
   grafana: string;
 }
-
-/** Window in which late samples (skewed clocks, several collector replicas) are still accepted. */
-export const OUT_OF_ORDER_WINDOW = "30m";
 
 export function renderPrometheusConfig(settings: Settings, targets: ScrapeTargets): string {
   const p = settings.prometheus;

@@ -54,7 +54,7 @@ export const USAGE_COUNTERS = {
  */
 export const USER_ACTIVITY = {
   series: "claude_code_user_activity",
-  by: [...ORG_ATTRIBUTES, "service.name", USER_ATTRIBUTE].map(promLabel),
+  by: COMMON_ATTRIBUTES.map(promLabel),
 } as const;
 
 /** Every usage series name, for matchers that take them all. */

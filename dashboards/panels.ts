@@ -25,15 +25,14 @@ import { PanelBuilder as TablePanel } from "@grafana/grafana-foundation-sdk/tabl
 import { PanelBuilder as TextPanel, TextMode } from "@grafana/grafana-foundation-sdk/text";
 import { PanelBuilder as TimeSeriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
-import { DEFAULT_RECORDING_OPTIONS } from "../components/prometheus-rules.js";
 import { VARIABLES, type VariableName } from "./queries.js";
 
 export const PROMETHEUS = { type: "prometheus", uid: DATASOURCE_UIDS.prometheus } as const;
 export const LOKI = { type: "loki", uid: DATASOURCE_UIDS.loki } as const;
 /** Tag shared by every dashboard; the dashboards link to each other through it. */
 export const DASHBOARD_TAG = "claude-code";
-/** Graphs never ask for a step below the recording interval (each recorded point covers one). */
-const MIN_INTERVAL = DEFAULT_RECORDING_OPTIONS.interval;
+/** Graphs never ask for a step below the clients' default export interval (client.metricExportIntervalMs, 60 s). */
+const MIN_INTERVAL = "1m";
 
 export interface Query {
   readonly expr: string;
@@ -158,7 +157,7 @@ export function thresholds(...steps: [number | null, string][]): ThresholdsConfi
   return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
-/** A multi-select variable (with "All" = `.*`) listing a label's values from a recorded series. */
+/** A multi-select variable (with "All" = `.*`) listing a label's values from a usage series. */
 export function variable(
   name: VariableName,
   label: string,

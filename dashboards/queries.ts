@@ -1,6 +1,6 @@
 // PromQL and LogQL building blocks shared by the dashboards. Dashboards read the per-person usage
 // series the collector writes (components/usage-series.ts: few series, exact sums); only the pipeline-health dashboard
-// reads raw metrics. Names come from the catalog and the rules module, never retyped.
+// reads raw metrics. Names come from the catalog, usage-series.ts and the rules module, never retyped.
 import { EVENTS, SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
 import { RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
 import { USER_ACTIVITY, type UsageCounter } from "../components/usage-series.js";

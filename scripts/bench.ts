@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { parseSettings } from "../components/settings.js";
+import { liftedKeys } from "../components/collector-config.js";
 import { backfillRaw, dirBytes, usageWindowSeries, type BackfillOptions, type BackfillStats, type Design } from "../bench/backfill.js";
 import { measureDashboardLoads, measureQueries, type DashboardLoad, type QueryResult } from "../bench/measure.js";
 import { parseBenchArgs, USAGE, type BenchOptions, type DesignRun, type RulesMode } from "../bench/options.js";
@@ -80,14 +81,13 @@ function hasOverlappingBlocks(tsdbDir: string): boolean {
 /** The stack's default settings: what the collector the series model runs with. */
 const SETTINGS = parseSettings({ target: "docker" }, "bench");
 
-function liftKeys(): string[] {
-  return ["service.name", ...SETTINGS.collector.labelAttributes.filter((k) => k !== "service.name")];
-}
+const liftKeys = () => liftedKeys(SETTINGS.collector.labelAttributes);
 
 /** Every series of a design with samples in [fromMs, toMs) (samples outside are clipped by the writer). */
-function* seriesIn(design: Design, org: Organisation, fromMs: number, toMs: number) {
-  if (design === "new") yield* usageWindowSeries(org, fromMs, toMs, usagePipeline(SETTINGS));
-  else for (const session of sessionsOverlapping(org, fromMs, toMs)) yield* sessionSeries(session, liftKeys());
+function* seriesIn(design: Design, org: Organisation, fromMs: number, toMs: number, startMs: number) {
+  // Sessions that started before the measured range are left out, as the backfills leave them out.
+  if (design === "new") yield* usageWindowSeries(org, fromMs, toMs, usagePipeline(SETTINGS), { startMs });
+  else for (const session of sessionsOverlapping(org, fromMs, toMs)) if (session.startMs >= startMs) yield* sessionSeries(session, liftKeys());
 }
 
 /** The busiest 2 h remote-written into an empty Prometheus: what a live one needs in memory. */
@@ -95,7 +95,7 @@ async function headProbe(meta: Meta, workDir: string): Promise<HeadProbe> {
   const org = buildOrganisation({ seed: meta.options.seed, users: meta.options.users });
   const from = Math.max(meta.startMs, Math.min(meta.workload.busiestHeadMs, meta.endMs - 2 * 3_600_000));
   log(`${meta.design}: remote-writing the busiest 2 h (${new Date(from).toISOString()}) into an empty Prometheus to measure its head`);
-  return probeHead(seriesIn(meta.design, org, from, from + 2 * 3_600_000), from, from + 2 * 3_600_000, workDir);
+  return probeHead(seriesIn(meta.design, org, from, from + 2 * 3_600_000, meta.startMs), from, from + 2 * 3_600_000, workDir);
 }
 
 async function prepare(o: BenchOptions, run: DesignRun, base: string, tsdbDir: string, workDir: string): Promise<Meta> {

@@ -5,7 +5,7 @@
 //      /-/ready, Loki /ready
 //   2. OTLP ingest over HTTP and gRPC: reachable; with a token, refused without it
 //   3. a small burst of simulated Claude Code telemetry, marked with a unique run id, sent over the
-//      clients' protocol; waits until Prometheus (raw and recorded series) and Loki hold it, and
+//      clients' protocol; waits until Prometheus (the usage series, the last-sample rule) and Loki hold it, and
 //      compares sessions, cost, tokens and events with what was sent
 //   4. every dashboard panel query: PASS with data, FAIL on errors or when the run should show,
 //      WARN when a panel may legitimately be empty on a fresh stack

@@ -32,8 +32,8 @@ Target
   --protocol P            http/protobuf (default) or grpc
   --token T               bearer token, sent as "Authorization: Bearer T"
   --token-file PATH       read the bearer token from a file instead (keeps it out of the process list)
-  --temporality T         delta (default, what this project's managed settings set) or cumulative
-                          (Claude Code's own default)
+  --temporality T         delta (default: Claude Code's own default, and what this project's
+                          managed settings set) or cumulative
 
 Simulated organisation
   --users N               people (default 20)

@@ -2,7 +2,7 @@
 // bench scripts and the end-to-end tests.
 //
 //   const model = buildModel({ seed: 42, users: 20, teams: ["platform", "payments"], marker: "run-1" });
-//   await emitBurst(model, otlpExporters({ endpoint, protocol: "http/protobuf", token, temporality: "cumulative" }));
+//   await emitBurst(model, otlpExporters({ endpoint, protocol: "http/protobuf", token, temporality: "delta" }));
 //   const sent = expectedTotals(model); // compare with what the backend returns
 export { buildModel, resolveOptions } from "./model.js";
 export type { SimulationModel, SimulationOptions, ResolvedOptions, SimPerson, SimInstallation, SimSession } from "./model.js";

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { METER_NAME, METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, type MetricKey } from "../components/claude/telemetry.js";
 import { RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { parseSettings } from "../components/settings.js";
+import { liftedKeys } from "../components/collector-config.js";
 import { USAGE_COUNTERS, USAGE_SERIES, USER_ACTIVITY } from "../components/usage-series.js";
 import { backfillRaw, blockDirs, usageWindowSeries, windows, type Design } from "../bench/backfill.js";
 import { RECORDED_COUNTERS as LEGACY_COUNTERS, RECORDED_USERS as LEGACY_USERS } from "../bench/legacy-rules.js";
@@ -39,7 +40,7 @@ import { startStubBackend } from "./support/stub-backend.js";
 import { describeWithTools, queryPrometheus, startPrometheus as startTestPrometheus, waitFor } from "./support/tools.js";
 
 const settings = parseSettings({ target: "docker" }, "bench-test");
-const LIFT = ["service.name", ...settings.collector.labelAttributes.filter((k) => k !== "service.name")];
+const LIFT = liftedKeys(settings.collector.labelAttributes);
 
 /** A weekday at least two days back (inside any retention), at 00:00 UTC. */
 function recentWednesday(): number {
@@ -308,7 +309,7 @@ describe("legacy design: recorded series", () => {
     expect(now).toHaveLength(1);
     const yaml = splitPass(now[0] ?? [], 2).join("\n");
     expect(yaml).toContain("interval: 1h");
-    expect(yaml).toContain("query_offset: 20m");
+    expect(yaml).toContain("query_offset: 35m");
   });
 });
 

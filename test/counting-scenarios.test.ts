@@ -2,8 +2,9 @@
 // rendered config) and the real Prometheus: Claude Code-shaped delta clients (OTel JS SDK, the managed
 // settings' temporality) whose exports go to two collector replicas in turn; a collector restarted
 // between two exports of a running session; Prometheus down while a session keeps exporting, then
-// back on its TSDB; and a cumulative session silent for two days of its own clock. The sums the
-// dashboards read must equal what was sent, exactly.
+// back on its TSDB; cumulative sessions whose points are days apart, and one silent longer than the
+// collector remembers a stream (the documented limit of cumulative clients). The sums the dashboards
+// read must equal what was sent, exactly (or, for that limit, show exactly how it overcounts).
 //
 // The outage lasts OUTAGE_SECONDS (default 45, to keep the suite short; the collector retries for
 // Prometheus' whole out-of-order window, 30 minutes): `OUTAGE_SECONDS=900 npx vitest run
@@ -22,6 +23,7 @@ import type { ExportResult } from "@opentelemetry/core";
 import { METER_NAME, METRICS } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
 import { USAGE_COUNTERS as C, type UsageCounter } from "../components/usage-series.js";
+import { CUMULATIVE_STREAM_MEMORY } from "../components/collector-usage.js";
 import { activePeople, total as total_ } from "../dashboards/queries.js";
 import { substitute } from "../dashboards/panel-queries.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
@@ -213,7 +215,17 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
       await s.provider.shutdown();
       // Retries back off to 30 s between attempts.
       await waitFor(async () => (await scalar(team)) === s.sent.cost, 90_000).catch(async (e: Error) => {
-        throw new Error(`${e.message}: ${await scalar(team)} stored, ${s.sent.cost} sent\n${collector.logs().split("\n").slice(-15).join("\n")}`);
+        const stored = await queryPrometheus(prometheus.url, `${C.cost.series}{team="${team}"}[1h]`);
+        const values = stored.map((r) => `${r.metric.user}: ${(r.values ?? []).map(([t, v]) => `${t}=${v}`).join(" ")}`).join("\n");
+        const problems = (log: string) =>
+          log
+            .split("\n")
+            .filter((l) => /error|warn|drop|refus/i.test(l) && !/^\s/.test(l))
+            .slice(-20)
+            .join("\n");
+        throw new Error(
+          `${e.message}: ${await scalar(team)} stored, ${s.sent.cost} sent (down ${downAt}–${upAt})\n${values}\ncollector:\n${problems(collector.logs())}\nprometheus:\n${problems(prometheus.logs())}`,
+        );
       });
       await expectDashboardsShow(team, s.sent);
       // The increments made while Prometheus was down are stored at the times they were summed.
@@ -227,15 +239,14 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
     (OUTAGE_SECONDS + 180) * 1000,
   );
 
-  it("a cumulative session silent for two days (its own clock) resumes: its first value and then only its growth are counted", async () => {
-    const team = "silent";
-    const collector = await start("silent");
-    // OTLP/JSON as a cumulative client writes it: one stream, start time after the collector started.
-    const startNs = BigInt(Date.now()) * 1_000_000n;
-    const point = (atNs: bigint, value: number) => ({
+  /** One cumulative cost point over OTLP/JSON, as a cumulative client writes it (one stream). */
+  const postCumulative = async (collector: RunningCollector, team: string, startNs: bigint, atNs: bigint, value: number) => {
+    const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const point = { startTimeUnixNano: String(startNs), timeUnixNano: String(atNs), asDouble: value };
+    const body = {
       resourceMetrics: [
         {
-          resource: { attributes: [{ key: "service.name", value: { stringValue: "claude-code" } }] },
+          resource: { attributes: [attr("service.name", "claude-code")] },
           scopeMetrics: [
             {
               scope: { name: METER_NAME },
@@ -246,17 +257,7 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
                     aggregationTemporality: 2,
                     isMonotonic: true,
                     dataPoints: [
-                      {
-                        startTimeUnixNano: String(startNs),
-                        timeUnixNano: String(atNs),
-                        asDouble: value,
-                        attributes: [
-                          { key: "session.id", value: { stringValue: "c1" } },
-                          { key: "team", value: { stringValue: team } },
-                          { key: "model", value: { stringValue: "m" } },
-                          { key: "user.email", value: { stringValue: "c@example.com" } },
-                        ],
-                      },
+                      { ...point, attributes: [attr("session.id", "c1"), attr("team", team), attr("model", "m"), attr("user.email", "c@example.com")] },
                     ],
                   },
                 },
@@ -265,19 +266,40 @@ describeWithTools(["otelcol", "prometheus"], "counting across replicas and resta
           ],
         },
       ],
-    });
-    const post = async (body: unknown) => {
-      const res = await fetch(`${collector.httpEndpoint}/v1/metrics`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      expect(res.status).toBe(200);
     };
-    const TWO_DAYS_NS = 2n * 86_400n * 1_000_000_000n;
-    await post(point(startNs + 1_000_000_000n, 1.5));
+    const res = await fetch(`${collector.httpEndpoint}/v1/metrics`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+  };
+  const SECOND_NS = 1_000_000_000n;
+
+  it("a cumulative session whose next point is two days later (its own clock): its first value, then only its growth", async () => {
+    const team = "gap";
+    const collector = await start("gap");
+    const startNs = BigInt(Date.now()) * 1_000_000n; // after the collector started: the first value counts
+    await postCumulative(collector, team, startNs, startNs + SECOND_NS, 1.5);
     await waitFor(async () => (await scalar(team)) === 1.5, 30_000);
-    await post(point(startNs + TWO_DAYS_NS, 4));
+    await postCumulative(collector, team, startNs, startNs + 2n * 86_400n * SECOND_NS, 4);
     await waitFor(async () => (await scalar(team)) === 4, 30_000);
+  }, 60_000);
+
+  it(`a cumulative session silent longer than cumulative_to_delta keeps a stream (${CUMULATIVE_STREAM_MEMORY}) is counted again in full: the documented limit`, async () => {
+    // The same config with the stream memory cut to 2 s, so the silence fits a test.
+    const team = "stale";
+    const config = renderedCollectorConfig(SETTINGS, { prometheus: prometheus.url, loki: "http://127.0.0.1:9" });
+    const memory = `max_staleness: ${CUMULATIVE_STREAM_MEMORY}`;
+    expect(config).toContain(memory);
+    const collector = await startCollector({ config: config.replace(memory, "max_staleness: 2s"), env: { HOSTNAME: "stale" }, maxLifetimeMs: LIFETIME_MS });
+    collectors.push(collector);
+    const startNs = BigInt(Date.now()) * 1_000_000n;
+    await postCumulative(collector, team, startNs, startNs + SECOND_NS, 1.5);
+    await waitFor(async () => (await scalar(team)) === 1.5, 30_000);
+    await sleep(6_000); // past the stream memory (the processor forgets stale streams at that period)
+    await postCumulative(collector, team, startNs, startNs + 10n * SECOND_NS, 4);
+    // Forgotten, the stream looks new and started after the collector: its whole value counts again.
+    await waitFor(async () => (await scalar(team)) === 5.5, 30_000);
   }, 60_000);
 });

@@ -17,6 +17,7 @@ import { renderPrometheusConfig } from "../components/prometheus.js";
 import { RECORDED_LAST_SAMPLE, RECORDED_USERS, renderRulesFile, type RecordingOptions } from "../components/prometheus-rules.js";
 import { USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
 import { COLLECTOR_METRICS } from "../components/collector-telemetry.js";
+import { METRICS } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
 import { allDashboards } from "../dashboards/index.js";
 import { PIPELINE_UID } from "../dashboards/pipeline.js";
@@ -378,8 +379,11 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
 
   it("stores nothing per session: no session id and no raw client counter reaches Prometheus", async () => {
     const { prometheus } = must();
-    expect(await queryPrometheus(prometheus.url, `count({session_id!=""})`)).toEqual([]);
-    expect(await queryPrometheus(prometheus.url, `count({__name__=~"claude_code_.+_total"})`)).toEqual([]);
+    const stored = (selector: string) => queryPrometheus(prometheus.url, `count(last_over_time(${selector}[1h]))`);
+    expect(await stored(`{session_id!=""}`)).toEqual([]);
+    const raw = Object.values(METRICS).map((m) => m.prometheus);
+    expect(raw.length).toBeGreaterThan(0);
+    expect(await stored(`{__name__=~"${raw.join("|")}"}`)).toEqual([]);
     const series = Number((await queryPrometheus(prometheus.url, `count(last_over_time({__name__=~"claude_code_.+"}[10m]))`))[0]?.value?.[1]);
     expect(series).toBeGreaterThan(0);
   });

@@ -32,7 +32,7 @@ describe("collector config", () => {
     const p = collector().service.pipelines;
     expect(p.metrics.processors).toEqual(["memory_limiter", "transform/labels", "transform/governance_mark"]);
     expect(p.metrics.exporters).toEqual(["forward/metrics", "forward/governance"]);
-    expect(p["metrics/store"].processors).toEqual(["transform/bound_labels", "cumulative_to_delta", "transform/identity_chain", "batch"]);
+    expect(p["metrics/store"].processors).toEqual(["cumulative_to_delta", "transform/bound_labels", "transform/identity_chain", "batch"]);
     // One connector call per batch: the batch is the unit the per-person sums are made over.
     expect(p["metrics/store"].exporters).toEqual(["signal_to_metrics/usage"]);
     expect(p["metrics/usage"].receivers).toEqual(["signal_to_metrics/usage"]);

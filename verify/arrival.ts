@@ -63,6 +63,8 @@ const CLOCK_SKEW_MS = 60_000;
  * dashboard's last-sample record (a rule evaluated every minute) must have seen the run.
  */
 export async function recordedArrival(ep: ApiEndpoint, run: MarkedRun, deadlineMs: number): Promise<CheckRow> {
+  /** The last-sample record (seconds) is no older than the run. */
+  const seesRun = (last: number | undefined) => last !== undefined && last * 1000 >= run.sentAtMs - CLOCK_SKEW_MS;
   const name = "Prometheus: the dashboards' series count the run";
   const sel = `{team="${VERIFY_ORG.team}"}`;
   const since = () => `${Math.ceil((Date.now() - run.sentAtMs) / 1000) + 30}s`;
@@ -70,8 +72,7 @@ export async function recordedArrival(ep: ApiEndpoint, run: MarkedRun, deadlineM
   const got = await pollUntil(
     async () => {
       const value = { sessions: await total(C.sessions.series), cost: await total(C.cost.series), last: await scalarQuery(ep, `max(${RECORDED_LAST_SAMPLE})`) };
-      const seen = (value.last ?? 0) * 1000 >= run.sentAtMs - CLOCK_SKEW_MS;
-      return { done: seen && (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
+      return { done: seesRun(value.last) && (value.sessions ?? 0) >= run.expected.sessions && (value.cost ?? 0) >= run.expected.costUsd * (1 - 1e-6), value };
     },
     deadlineMs,
     5000,
@@ -80,7 +81,7 @@ export async function recordedArrival(ep: ApiEndpoint, run: MarkedRun, deadlineM
   const c = got.value?.cost;
   const last = got.value?.last;
   const detail = `sessions ${s ?? "nothing"} (${run.expected.sessions} sent), cost ${usd(c)} (${usd(run.expected.costUsd)} sent) in ${C.sessions.series}${sel}`;
-  if (last === undefined || last * 1000 < run.sentAtMs - CLOCK_SKEW_MS)
+  if (!seesRun(last))
     return row(name, "FAIL", `${detail}; ${RECORDED_LAST_SAMPLE} ${last === undefined ? "missing" : "older than the run"}: do the stack's rules run?`);
   if (s === run.expected.sessions && close(c, run.expected.costUsd)) return row(name, "PASS", detail);
   if ((s ?? 0) > run.expected.sessions) return row(name, "WARN", `${detail}: more than sent, another verify run overlapped?`);

@@ -1,5 +1,6 @@
 // The catalog of what Claude Code emits over OTLP: metric and event names, units, attribute keys,
-// and the names the metrics get in Prometheus after the collector's `prometheus_remote_write` exporter.
+// and the names the raw metrics would get in Prometheus (the stack stores the collector's usage
+// series instead: components/usage-series.ts; the benchmark's legacy design and tests use these).
 // Everything that names a Claude Code signal (renderers, dashboards, rules, the simulator, tests)
 // reads it from here, so a rename happens in one place.
 
@@ -17,7 +18,7 @@ export interface MetricDef {
   readonly description: string;
   /** Attribute keys besides the standard ones, with their known values where the set is closed. */
   readonly attributes: Readonly<Record<string, readonly string[] | "open">>;
-  /** Name after OTLP → Prometheus translation (dots → underscores, unit suffix, `_total`). */
+  /** Name the raw metric gets after OTLP → Prometheus translation (dots → underscores, unit suffix, `_total`); not stored by the stack. */
   readonly prometheus: string;
 }
 
