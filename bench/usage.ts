@@ -227,7 +227,7 @@ export function rollupTime(t: number): number {
  *   claude_code:last_sample:timestamp_seconds = max by (service_name) (timestamp(activity)), every
  *     minute: the newest activity sample within the 5 m look-back;
  *   claude_code:user_active:present1h = group by (org labels, user) (count_over_time(activity[1h])),
- *     every hour, ROLLUP_OFFSET_MS late: stored at the offset evaluation time q, 1 for anyone with a sample in (q - 1h, q].
+ *     every hour, ROLLUP_OFFSET_MS (20 m) late: stored at the offset evaluation time q, 1 for anyone with a sample in (q - 1h, q].
  */
 export class UsageRecorded {
   private readonly present = new Map<string, { labels: [string, string][]; times: Set<number> }>();

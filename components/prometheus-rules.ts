@@ -10,7 +10,6 @@ import { stringify } from "yaml";
 import { ORG_ATTRIBUTES, SERVICE_NAME_REGEX, promLabel } from "./claude/telemetry.js";
 import { COLLECTOR_METRICS as M } from "./collector-telemetry.js";
 import { USER_ACTIVITY, USER_ATTRIBUTE } from "./usage-series.js";
-import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
 import { durationMs } from "../lib/duration.js";
 
 export interface RecordingRule {
@@ -61,11 +60,13 @@ export interface RecordingOptions {
   readonly interval: string;
   /** Interval of the roll-up group (active people per hour). */
   readonly rollupInterval: string;
-  /** How long ago the hour the roll-up reads ended: later than any sample Prometheus still accepts. */
+  /** How long ago the hour the roll-up reads ended, so samples that arrive a little late are in. */
   readonly rollupOffset: string;
 }
 
-export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = { interval: "1m", rollupInterval: "1h", rollupOffset: addDurations(OUT_OF_ORDER_WINDOW, "5m") };
+// 20 minutes: a sample later than that (a Prometheus outage longer than 20 minutes) is still stored
+// and counted, but its person is missing from that hour's roll-up, which only "new people" reads.
+export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = { interval: "1m", rollupInterval: "1h", rollupOffset: "20m" };
 
 const activity = `${USER_ACTIVITY.series}{${SERVICE_MATCHER}}`;
 
