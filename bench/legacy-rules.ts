@@ -10,8 +10,8 @@
 // window they equal what the clients sent in it. They are summed away from session_id into the
 // labels dashboards group by, so long-range panels read few series (`sum_over_time`).
 import { METRICS } from "../components/claude/telemetry.js";
+import { alertingGroups } from "../components/rules-file.js";
 import {
-  ALERTING_GROUPS,
   ORG_LABELS,
   RECORDED_LAST_SAMPLE,
   RECORDED_USERS as CURRENT_USERS,
@@ -126,5 +126,5 @@ export const RECORDING_GROUPS: readonly RuleGroup<RecordingRule>[] = recordingGr
 
 /** The legacy recording rules with today's alerting rules (their cost is the same in both designs). */
 export function renderRulesFile(options: Partial<RecordingOptions> = {}): string {
-  return rulesYaml(recordingGroups(options), ALERTING_GROUPS);
+  return rulesYaml(recordingGroups(options), alertingGroups());
 }

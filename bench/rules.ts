@@ -2,7 +2,7 @@
 // rules left out (promtool skips them), and groups ordered in passes so a rule that reads another
 // rule's output runs after that output is in the TSDB (promtool only reads what Prometheus serves).
 import { parse, stringify } from "yaml";
-import { renderRulesFile } from "../components/prometheus-rules.js";
+import { renderRulesFile } from "../components/rules-file.js";
 import type { Design } from "./backfill.js";
 import { renderRulesFile as renderLegacyRulesFile } from "./legacy-rules.js";
 

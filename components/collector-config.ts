@@ -8,7 +8,7 @@ import { COLLECTOR_PORTS, INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "./
 import { telemetryReader } from "./collector-telemetry.js";
 import { STACK_NAME } from "./stack-name.js";
 import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
-import { cumulativeToDelta, dropZeroCondition, identityChainStatements, usageConnector, usageOutputStatements } from "./collector-usage.js";
+import { apiEventsConnector, cumulativeToDelta, dropZeroCondition, identityChainStatements, usageConnector, usageOutputStatements } from "./collector-usage.js";
 import {
   MARKERS,
   RUN_MARKER_ATTRIBUTE,
@@ -46,6 +46,8 @@ export const COLLECTOR_COMPONENTS = {
   cumulativeToDelta: "cumulative_to_delta",
   identityChain: "transform/identity_chain",
   usage: "signal_to_metrics/usage",
+  eventLabels: "transform/event_labels",
+  apiEvents: "signal_to_metrics/api_events",
   usageOutput: "transform/usage_output",
   dropZero: "filter/zero_usage",
   deltaToCumulative: "delta_to_cumulative",
@@ -84,9 +86,9 @@ export function liftedKeys(labelAttributes: readonly string[]): string[] {
  * context (`datapoint.`, `resource.`), so the transform processor infers it instead of rewriting
  * unprefixed paths (which it reports at start).
  */
-function liftStatement(key: string): string {
+function liftStatement(key: string, ctx: "datapoint" | "log" = "datapoint"): string {
   const k = JSON.stringify(key);
-  return `set(datapoint.attributes[${k}], resource.attributes[${k}]) where datapoint.attributes[${k}] == nil and resource.attributes[${k}] != nil`;
+  return `set(${ctx}.attributes[${k}], resource.attributes[${k}]) where ${ctx}.attributes[${k}] == nil and resource.attributes[${k}] != nil`;
 }
 
 /**
@@ -102,6 +104,8 @@ function liftStatement(key: string): string {
  *                      → replica label, gauge → zero increments dropped → batch → Prometheus
  *   logs               OTLP → memory_limiter → transform/identity → mark → forward/logs, forward/governance
  *   logs/store         → scrub content → batch → Loki
+ *   logs/api_events    → org labels lifted → batch → signal_to_metrics/api_events: API requests
+ *                      and errors per model and batch, into metrics/usage (for the error alerts)
  *   governance         the marked items counted (count connector) under one resource per collector
  *                      replica → delta_to_cumulative → Prometheus: what the policy removed is counted.
  *
@@ -176,7 +180,8 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
       limit_mib: c.memoryLimitMiB,
       spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
     },
-    [id.labels]: { error_mode: "ignore", metric_statements: liftedKeys(c.labelAttributes).map(liftStatement) },
+    [id.labels]: { error_mode: "ignore", metric_statements: liftedKeys(c.labelAttributes).map((k) => liftStatement(k)) },
+    [id.eventLabels]: { error_mode: "ignore", log_statements: liftedKeys(c.labelAttributes).map((k) => liftStatement(k, "log")) },
     [id.mark]: { ...failClosed, metric_statements: labelMarkStatements(policy), log_statements: contentMarkStatements(policy) },
     [id.boundLabels]: { ...failClosed, metric_statements: labelStatements(policy) },
     [id.scrubContent]: { ...failClosed, log_statements: contentStatements(policy) },
@@ -221,6 +226,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
       },
     },
     [id.usage]: usageConnector({ labelAttributes: c.labelAttributes, optional: [...settings.privacy.extraMetricLabels, RUN_MARKER_ATTRIBUTE] }),
+    [id.apiEvents]: apiEventsConnector([...c.labelAttributes, RUN_MARKER_ATTRIBUTE]),
   };
 
   const config = {
@@ -257,7 +263,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
         },
         // One call of the connector per batch: one point per person and label set per batch.
         "metrics/usage": {
-          receivers: [id.usage],
+          receivers: [id.usage, id.apiEvents],
           processors: [id.usageOutput, id.dropZero, id.batch],
           exporters: metricsExporters,
         },
@@ -270,6 +276,12 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
           receivers: [id.forwardLogs],
           processors: [id.scrubContent, id.batch],
           exporters: logsExporters,
+        },
+        // API requests and errors counted per batch, for the error alerts (the events stay in Loki).
+        "logs/api_events": {
+          receivers: [id.forwardLogs],
+          processors: [id.eventLabels, id.batch],
+          exporters: [id.apiEvents],
         },
         // Batched, then the batch's (identical) resources merged into one before counting: one
         // count per batch. Several points of one series in one write would share a timestamp, and

@@ -3,7 +3,16 @@
 // and label set by the signal_to_metrics connector, written as gauges of amounts added, under one
 // resource per collector replica. Pure: collector-config.ts places the pieces in pipelines.
 import { METRICS } from "./claude/telemetry.js";
-import { COMMON_ATTRIBUTES, IDENTITY_ATTRIBUTES, USAGE_COUNTERS, USER_ACTIVITY, USER_ATTRIBUTE } from "./usage-series.js";
+import { EVENTS } from "./claude/telemetry.js";
+import {
+  API_EVENT_COMMON_ATTRIBUTES,
+  API_EVENT_COUNTERS,
+  COMMON_ATTRIBUTES,
+  IDENTITY_ATTRIBUTES,
+  USAGE_COUNTERS,
+  USER_ACTIVITY,
+  USER_ATTRIBUTE,
+} from "./usage-series.js";
 
 const q = JSON.stringify;
 
@@ -61,6 +70,23 @@ export function usageConnector(extras: Extras): Record<string, unknown> {
     sum: { value: "1.0" },
   };
   return { error_mode: "propagate", datapoints: [...sums, activity] };
+}
+
+/**
+ * The signal_to_metrics connector that counts API requests and errors from the events, per batch
+ * (the events' org attributes are lifted from the resource first, as for the metrics).
+ */
+export function apiEventsConnector(labelAttributes: readonly string[]): Record<string, unknown> {
+  const resource = [{ key: "service.name" }];
+  const logs = Object.values(API_EVENT_COUNTERS).map((c) => ({
+    name: c.series,
+    description: `${EVENTS[c.event].name} events counted in the batch (per model and org labels)`,
+    conditions: [`log.attributes["event.name"] == ${q(EVENTS[c.event].name)}`],
+    attributes: kept([...API_EVENT_COMMON_ATTRIBUTES, ...labelAttributes, ...c.own]),
+    include_resource_attributes: resource,
+    sum: { value: "1.0" },
+  }));
+  return { error_mode: "propagate", logs };
 }
 
 /** After the sums: gauges (amounts added, summed by the queries), under this replica's resource. */

@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { imageVersion } from "./images.js";
 import type { Settings } from "./settings.js";
 
-export const DATASOURCE_UIDS = { prometheus: "claude-code-prometheus", loki: "claude-code-loki" } as const;
+export const DATASOURCE_UIDS = { prometheus: "claude-code-prometheus", loki: "claude-code-loki", alertmanager: "claude-code-alertmanager" } as const;
 export const DASHBOARD_FOLDER = { uid: "claude-code", title: "Claude Code" } as const;
 
 export const GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning";
@@ -13,6 +13,7 @@ export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards/claude-code";
 export interface DatasourceUrls {
   prometheus: string;
   loki: string;
+  alertmanager: string;
 }
 
 export function renderDatasources(settings: Settings, urls: DatasourceUrls): string {
@@ -34,6 +35,7 @@ export function renderDatasources(settings: Settings, urls: DatasourceUrls): str
           prometheusVersion: imageVersion(settings.images.prometheus),
           // Shows the stack's Prometheus alert rules in Grafana's alerting view.
           manageAlerts: true,
+          alertmanagerUid: DATASOURCE_UIDS.alertmanager,
         },
       },
       {
@@ -44,6 +46,16 @@ export function renderDatasources(settings: Settings, urls: DatasourceUrls): str
         url: urls.loki,
         editable: false,
         jsonData: { maxLines: 1000 },
+      },
+      {
+        // Firing alerts, silences and contact points of the stack's Alertmanager, in Grafana.
+        name: "Alertmanager",
+        uid: DATASOURCE_UIDS.alertmanager,
+        type: "alertmanager",
+        access: "proxy",
+        url: urls.alertmanager,
+        editable: false,
+        jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
       },
     ],
   });

@@ -9,12 +9,15 @@
 //   components at the same version as the image.
 // - Prometheus 3.13: the supported long-term-support line (to 2027-07-31).
 // - Loki 3.7 and Grafana 13.2: the current minor lines; no build of either runs here (stand-ins).
+// - Alertmanager 0.35: the current release (Alertmanager supports its newest release only); the tests
+//   run amtool and Alertmanager built from its Go module at this version.
 
 export const IMAGES = {
   collector: "otel/opentelemetry-collector-contrib:0.161.0",
   prometheus: "prom/prometheus:v3.13.5",
   loki: "grafana/loki:3.7.8",
   grafana: "grafana/grafana:13.2.2",
+  alertmanager: "prom/alertmanager:v0.35.0",
 } as const;
 
 export type ServiceName = keyof typeof IMAGES;

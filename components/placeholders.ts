@@ -7,4 +7,8 @@ export const PLACEHOLDERS = {
   remoteWritePassword: "<remote-write-password>",
   remoteWriteBearerToken: "<remote-write-bearer-token>",
   identityHashKey: "<identity-hash-key>",
+  slack: "<slack-webhook-url>",
+  pagerduty: "<pagerduty-routing-key>",
+  email: "<smtp-password>",
+  webhook: "<webhook-url>",
 } as const;

@@ -3,14 +3,16 @@
 // Counting needs no recording rule: the collector writes per-person increments
 // (components/usage-series.ts), which dashboards sum directly. The rules here only keep, cheaply,
 // what a query could not find otherwise: when Claude Code data last arrived (the 5-minute look-back
-// would forget it) and who was active in each hour (the history "new people" compares against).
+// would forget it), who was active in each hour (the history "new people" compares against), and
+// spend per hour (per person, and per team and month: the alerts' baselines and month to date).
 //
-// Alerting rules make a silent or failing pipeline visible.
+// The alerting rules (components/alerts.ts, components/alerts-pipeline.ts) share this file's types
+// and go into the same rules file (components/rules-file.ts).
 import { stringify } from "yaml";
 import { ORG_ATTRIBUTES, SERVICE_NAME_REGEX, promLabel } from "./claude/telemetry.js";
-import { COLLECTOR_METRICS as M } from "./collector-telemetry.js";
-import { USER_ACTIVITY, USER_ATTRIBUTE } from "./usage-series.js";
+import { USAGE_COUNTERS, USER_ACTIVITY, USER_ATTRIBUTE } from "./usage-series.js";
 import { durationMs } from "../lib/duration.js";
+import type { Severity } from "./settings-alerting.js";
 
 export interface RecordingRule {
   readonly record: string;
@@ -21,9 +23,20 @@ export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
-  readonly severity: "warning" | "critical";
+  readonly severity: Severity;
+  /** Labels besides severity (e.g. the team a budget belongs to). */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly summary: string;
+  /** With the values that matter (Prometheus templates: $value, $labels). */
   readonly description: string;
+  /** What to do first, for the person who receives it. */
+  readonly runbook: string;
+  /**
+   * What the rule does when the series it reads do not exist: `fires` (silence, adoption: no data
+   * is the problem) or `quiet` (spend, errors: no data is no spend). Each expression is written so,
+   * and a promtool test per rule holds it.
+   */
+  readonly noData: "fires" | "quiet";
 }
 
 export interface RuleGroup<R> {
@@ -52,6 +65,11 @@ export const ORG_LABELS = ORG_ATTRIBUTES.map(promLabel);
 
 /** Presence per hour: 1 for each person active in the hour. */
 export const RECORDED_USERS = { perHour: "claude_code:user_active:present1h" } as const;
+/**
+ * Spend per hour: per person (the runaway alert's baseline), and per team with the calendar month
+ * (UTC) the hour ended in as a `month` label (month-to-date spend for the budget forecast).
+ */
+export const RECORDED_COST = { perPersonHour: "claude_code:cost_usd:user_sum1h", perTeamHour: "claude_code:cost_usd:team_month_sum1h" } as const;
 /** Timestamp of the newest Claude Code sample, kept so "time since last data" survives the 5m lookback. */
 export const RECORDED_LAST_SAMPLE = "claude_code:last_sample:timestamp_seconds";
 
@@ -65,10 +83,14 @@ export interface RecordingOptions {
 }
 
 // 20 minutes: a sample later than that (a Prometheus outage longer than 20 minutes) is still stored
-// and counted, but its person is missing from that hour's roll-up, which only "new people" reads.
+// and counted by every dashboard, but missing from that hour's roll-ups, which only "new people" and
+// the alerts' baselines and month-to-date spend read.
 export const DEFAULT_RECORDING_OPTIONS: RecordingOptions = { interval: "1m", rollupInterval: "1h", rollupOffset: "20m" };
 
 const activity = `${USER_ACTIVITY.series}{${SERVICE_MATCHER}}`;
+const cost = `${USAGE_COUNTERS.cost.series}{${SERVICE_MATCHER}}`;
+/** The current month's number (1–12) as a `month` label, at the rule's evaluation time. */
+export const CURRENT_MONTH = `count_values ("month", month())`;
 
 export function recordingGroups(options: Partial<RecordingOptions> = {}): RuleGroup<RecordingRule>[] {
   const o = { ...DEFAULT_RECORDING_OPTIONS, ...options };
@@ -84,73 +106,17 @@ export function recordingGroups(options: Partial<RecordingOptions> = {}): RuleGr
       queryOffset: o.rollupOffset,
       rules: [
         { record: RECORDED_USERS.perHour, expr: `group by (${[...ORG_LABELS, USER_LABEL].join(", ")}) (count_over_time(${activity}[${o.rollupInterval}]))` },
+        { record: RECORDED_COST.perPersonHour, expr: `sum by (${[...ORG_LABELS, USER_LABEL].join(", ")}) (sum_over_time(${cost}[${o.rollupInterval}]))` },
+        {
+          record: RECORDED_COST.perTeamHour,
+          expr: `sum by (team) (sum_over_time(${cost}[${o.rollupInterval}])) * on () group_left (month) ${CURRENT_MONTH}`,
+        },
       ],
     },
   ];
 }
 
 export const RECORDING_GROUPS: readonly RuleGroup<RecordingRule>[] = recordingGroups();
-
-/** Hours without any Claude Code data before the pipeline is considered silent. */
-export const SILENCE_WINDOW = "6h";
-
-const COLLECTOR_JOB = "otel-collector";
-const rate5m = (metric: string, by: string) => `sum by (${by}) (rate(${metric}[5m]))`;
-
-export const ALERTING_GROUPS: readonly RuleGroup<AlertingRule>[] = [
-  {
-    name: "claude_code_pipeline",
-    rules: [
-      {
-        alert: "ClaudeCodeTelemetryMissing",
-        expr: `absent_over_time(${activity}[${SILENCE_WINDOW}])`,
-        for: "10m",
-        severity: "warning",
-        summary: `No Claude Code telemetry has arrived for ${SILENCE_WINDOW}`,
-        description: "Check the client settings (CLAUDE_CODE_ENABLE_TELEMETRY, exporters, endpoint, token) and the collector's refused/failed counters.",
-      },
-      {
-        alert: "TelemetryCollectorDown",
-        expr: `up{job="${COLLECTOR_JOB}"} == 0`,
-        for: "5m",
-        severity: "critical",
-        summary: "The OpenTelemetry Collector is not answering scrapes",
-        description: "Claude Code clients cannot deliver telemetry while the collector is down; they drop what they cannot send.",
-      },
-      {
-        // Each signal on its own: a sum of both would be empty until both counters exist.
-        alert: "TelemetryCollectorRefusing",
-        expr: `${rate5m(M.refusedMetricPoints, "receiver")} > 0 or ${rate5m(M.refusedLogRecords, "receiver")} > 0`,
-        for: "10m",
-        severity: "warning",
-        summary: "The collector's {{ $labels.receiver }} receiver refuses incoming telemetry",
-        description: "Usually memory_limiter back-pressure or bad requests; look at the collector's log.",
-      },
-      {
-        // Metrics and logs leave through different exporters, so the two rates never share a label set.
-        alert: "TelemetryExportFailing",
-        expr: `${rate5m(M.sendFailedMetricPoints, "exporter")} > 0 or ${rate5m(M.sendFailedLogRecords, "exporter")} > 0`,
-        for: "10m",
-        severity: "critical",
-        summary: "The collector fails to deliver telemetry to {{ $labels.exporter }}",
-        description: "Data is queued and retried, then dropped. Check that Prometheus and Loki are up and accept OTLP.",
-      },
-      {
-        alert: "TelemetryBackendDown",
-        expr: `up{job=~"loki|grafana"} == 0`,
-        for: "5m",
-        severity: "critical",
-        summary: "{{ $labels.job }} is not answering scrapes",
-        description: "The stack's storage or dashboards are unavailable.",
-      },
-    ],
-  },
-];
-
-/** The rules file Prometheus loads; options shorten the recording intervals (tests). */
-export function renderRulesFile(options: Partial<RecordingOptions> = {}): string {
-  return rulesYaml(recordingGroups(options), ALERTING_GROUPS);
-}
 
 /** Prometheus' rules-file form of recording and alerting groups. */
 export function rulesYaml(recording: readonly RuleGroup<RecordingRule>[], alerting: readonly RuleGroup<AlertingRule>[]): string {
@@ -163,12 +129,13 @@ export function rulesYaml(recording: readonly RuleGroup<RecordingRule>[], alerti
     })),
     ...alerting.map((g) => ({
       name: g.name,
+      interval: g.interval,
       rules: g.rules.map((r) => ({
         alert: r.alert,
         expr: r.expr,
         for: r.for,
-        labels: { severity: r.severity },
-        annotations: { summary: r.summary, description: r.description },
+        labels: { severity: r.severity, ...r.labels },
+        annotations: { summary: r.summary, description: r.description, runbook: r.runbook },
       })),
     })),
   ];

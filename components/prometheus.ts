@@ -1,11 +1,11 @@
 // Prometheus: receives Claude Code metrics from the collector by remote write, scrapes
-// the stack's own services, evaluates the recording and alerting rules, optionally remote-writes
+// the stack's own services, evaluates the recording and alerting rules (sending what fires to
+// Alertmanager), optionally remote-writes
 // everything to a central Mimir / Thanos / Cortex / managed Prometheus.
 import { stringify } from "yaml";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "./settings.js";
 import type { ConfigFile, ServiceSpec } from "./platform/spec.js";
-import { renderRulesFile } from "./prometheus-rules.js";
 import { OUT_OF_ORDER_WINDOW } from "./late-samples.js";
 
 export const PROMETHEUS_PORT = 9090;
@@ -21,6 +21,8 @@ export interface ScrapeTargets {
   collectorTelemetry: string;
   loki: string;
   grafana: string;
+  /** Where fired alerts go (and its metrics are scraped). */
+  alertmanager: string;
 }
 
 export function renderPrometheusConfig(settings: Settings, targets: ScrapeTargets): string {
@@ -38,12 +40,14 @@ export function renderPrometheusConfig(settings: Settings, targets: ScrapeTarget
       external_labels: { telemetry_stack: settings.stack },
     },
     rule_files: [PROMETHEUS_RULES_PATH],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [targets.alertmanager] }] }] },
     storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_WINDOW } },
     scrape_configs: [
       job("prometheus", `localhost:${PROMETHEUS_PORT}`),
       job("otel-collector", targets.collectorTelemetry),
       job("loki", targets.loki),
       job("grafana", targets.grafana),
+      job("alertmanager", targets.alertmanager),
     ],
   };
   if (p.remoteWrite) {
@@ -84,18 +88,19 @@ export function prometheusSecretFiles(settings: Settings, secrets: { password?: 
 export interface PrometheusSpecInput {
   settings: Settings;
   config: string;
+  rules: string;
   secretFiles: ConfigFile[];
   configHash: string;
 }
 
-export function prometheusSpec({ settings, config, secretFiles, configHash }: PrometheusSpecInput): ServiceSpec {
+export function prometheusSpec({ settings, config, rules, secretFiles, configHash }: PrometheusSpecInput): ServiceSpec {
   return {
     name: "prometheus",
     image: settings.images.prometheus,
     args: prometheusArgs(settings),
     // Only Grafana queries and only the collector writes.
     ports: [{ name: "http", port: PROMETHEUS_PORT, protocol: "http", ingressFrom: ["grafana", "collector"] }],
-    files: [{ path: PROMETHEUS_CONFIG_PATH, content: config }, { path: PROMETHEUS_RULES_PATH, content: renderRulesFile() }, ...secretFiles],
+    files: [{ path: PROMETHEUS_CONFIG_PATH, content: config }, { path: PROMETHEUS_RULES_PATH, content: rules }, ...secretFiles],
     volume: { path: PROMETHEUS_DATA_PATH },
     health: { port: PROMETHEUS_PORT, path: "/-/ready" },
     // The image is busybox-based, so it has wget for a Docker HEALTHCHECK.

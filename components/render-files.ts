@@ -10,6 +10,7 @@ import { volumeClaim } from "./platform/kubernetes-workload.js";
 import { renderClientBundle, renderStackRolloutGuide, renderRegRemovalFile } from "./claude/client-bundle.js";
 import { regFileBytes } from "./claude/mdm.js";
 import { PLACEHOLDERS } from "./placeholders.js";
+import { receiverSecretValues, type ReceiverName } from "./alertmanager.js";
 
 /** Service specs with placeholder secrets, for rendering and review. */
 export function placeholderSpecs(settings: Settings): ServiceSpecs {
@@ -21,6 +22,7 @@ export function placeholderSpecs(settings: Settings): ServiceSpecs {
     remoteWritePassword: rw?.password ? PLACEHOLDERS.remoteWritePassword : undefined,
     remoteWriteBearerToken: rw?.bearerToken ? PLACEHOLDERS.remoteWriteBearerToken : undefined,
     identityHashKey: settings.privacy.identity === "hash" ? PLACEHOLDERS.identityHashKey : undefined,
+    receivers: Object.fromEntries(Object.keys(receiverSecretValues(settings.alerting)).map((r) => [r, PLACEHOLDERS[r as ReceiverName]])),
   });
 }
 

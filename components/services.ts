@@ -1,4 +1,4 @@
-// Builds the four service descriptions from the settings: every generated config file is rendered
+// Builds the five service descriptions from the settings: every generated config file is rendered
 // here, once, for both the deployment and the `render` command.
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
@@ -8,7 +8,8 @@ import type { ServiceSpec } from "./platform/spec.js";
 import { COLLECTOR_PORTS, collectorSpec } from "./collector.js";
 import { renderCollectorConfig } from "./collector-config.js";
 import { PROMETHEUS_PORT, prometheusSecretFiles, prometheusSpec, renderPrometheusConfig } from "./prometheus.js";
-import { renderRulesFile } from "./prometheus-rules.js";
+import { renderRulesFile } from "./rules-file.js";
+import { ALERTMANAGER_PORT, alertmanagerSecretFiles, alertmanagerSpec, renderAlertmanagerConfig, type ReceiverSecrets } from "./alertmanager.js";
 import { LOKI_PORT, lokiSpec, renderLokiConfig } from "./loki.js";
 import { GRAFANA_PORT, grafanaSpec } from "./grafana.js";
 import { renderDashboardProvider, renderDatasources } from "./grafana-provisioning.js";
@@ -29,6 +30,8 @@ export interface ServiceSecrets {
   remoteWriteBearerToken?: pulumi.Input<string>;
   /** Key of the identity hash; present when privacy.identity is `hash`. */
   identityHashKey?: pulumi.Input<string>;
+  /** Secrets of the configured alert contact points. */
+  receivers?: ReceiverSecrets;
 }
 
 export type ServiceSpecs = Record<ServiceName, ServiceSpec>;
@@ -55,11 +58,15 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
     collectorTelemetry: `${hostOf("collector")}:${COLLECTOR_PORTS.telemetry}`,
     loki: `${hostOf("loki")}:${LOKI_PORT}`,
     grafana: `${hostOf("grafana")}:${GRAFANA_PORT}`,
+    alertmanager: `${hostOf("alertmanager")}:${ALERTMANAGER_PORT}`,
   });
+  const rules = renderRulesFile({ alerting: settings.alerting });
+  const alertmanagerConfig = renderAlertmanagerConfig(settings.alerting);
   const lokiConfig = renderLokiConfig(settings);
   const datasources = renderDatasources(settings, {
     prometheus: `http://${hostOf("prometheus")}:${PROMETHEUS_PORT}`,
     loki: `http://${hostOf("loki")}:${LOKI_PORT}`,
+    alertmanager: `http://${hostOf("alertmanager")}:${ALERTMANAGER_PORT}`,
   });
   const dashboardProvider = renderDashboardProvider();
   const dashboards = dashboardFiles(dashboardPolicy(policyOf(settings)));
@@ -77,8 +84,15 @@ export function buildServiceSpecs(settings: Settings, hostOf: (s: ServiceName) =
     prometheus: prometheusSpec({
       settings,
       config: prometheusConfig,
+      rules,
       secretFiles: prometheusSecretFiles(settings, { password: secrets.remoteWritePassword, bearerToken: secrets.remoteWriteBearerToken }),
-      configHash: hash(prometheusConfig, renderRulesFile(), settings.images.prometheus),
+      configHash: hash(prometheusConfig, rules, settings.images.prometheus),
+    }),
+    alertmanager: alertmanagerSpec({
+      settings,
+      config: alertmanagerConfig,
+      secretFiles: alertmanagerSecretFiles(secrets.receivers ?? {}),
+      configHash: hash(alertmanagerConfig, settings.images.alertmanager),
     }),
     loki: lokiSpec(settings, lokiConfig, hash(lokiConfig, settings.images.loki)),
     grafana: grafanaSpec({

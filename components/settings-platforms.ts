@@ -12,6 +12,7 @@ const dockerPortsFields = z
     prometheus: port.default(9090).describe("host port of Prometheus (on 127.0.0.1)"),
     loki: port.default(3100).describe("host port of Loki (on 127.0.0.1)"),
     grafana: port.default(3000).describe("host port of Grafana"),
+    alertmanager: port.default(9093).describe("host port of Alertmanager (on 127.0.0.1)"),
   })
   .strict();
 
@@ -36,7 +37,7 @@ export const dockerSchema = crossCheck(
       bindAddress: ipv4
         .default("127.0.0.1")
         .describe(
-          "host address of the OTLP ports, the collector's health port and Grafana (Prometheus and Loki stay on 127.0.0.1); any other address needs " +
+          "host address of the OTLP ports, the collector's health port and Grafana (Prometheus, Loki and Alertmanager stay on 127.0.0.1); any other address needs " +
             "`docker.networkExposureAcknowledged` and turns on the ingest token ([Sharing the local stack](#sharing-the-local-stack-on-a-trusted-network))",
         ),
       networkExposureAcknowledged: z.boolean().default(false).describe("`true` confirms that publishing beyond loopback is meant"),
@@ -63,7 +64,7 @@ export const dockerSchema = crossCheck(
     if (d.networkExposureAcknowledged !== true) {
       report(
         ["bindAddress"],
-        `${d.bindAddress} publishes the OTLP receivers and Grafana beyond this machine: set docker.networkExposureAcknowledged: true to confirm (OTLP then requires a bearer token; Prometheus and Loki stay on 127.0.0.1), or keep 127.0.0.1`,
+        `${d.bindAddress} publishes the OTLP receivers and Grafana beyond this machine: set docker.networkExposureAcknowledged: true to confirm (OTLP then requires a bearer token; Prometheus, Loki and Alertmanager stay on 127.0.0.1), or keep 127.0.0.1`,
       );
     } else if (d.bindAddress === "0.0.0.0" && d.advertisedHost === undefined) {
       report(
@@ -88,6 +89,7 @@ export const kubernetesSchema = z
         prometheus: quantity.default("50Gi").describe("size of Prometheus' PVC"),
         loki: quantity.default("50Gi").describe("size of Loki's PVC"),
         grafana: quantity.default("5Gi").describe("size of Grafana's PVC"),
+        alertmanager: quantity.default("1Gi").describe("size of Alertmanager's PVC (silences and notification log)"),
       })
       .strict()
       .prefault({}),

@@ -9,7 +9,13 @@ const image = (service: ServiceName) =>
   pinnedImage.default(IMAGES[service]).meta({ description: `override the ${service} image; must be pinned (no \`latest\`)`, shownDefault: "pinned version" });
 
 export const imagesSchema = z
-  .object({ collector: image("collector"), prometheus: image("prometheus"), loki: image("loki"), grafana: image("grafana") })
+  .object({
+    collector: image("collector"),
+    prometheus: image("prometheus"),
+    loki: image("loki"),
+    grafana: image("grafana"),
+    alertmanager: image("alertmanager"),
+  })
   .strict();
 
 export const collectorSchema = crossCheck(

@@ -3,12 +3,14 @@
 // parseSettings, which returns a typed object or stops with every problem at once, each naming its
 // key in the project's words (settings-problems.ts).
 import { z } from "zod";
-import { crossCheck, dnsLabel, isRecord } from "./settings-fields.js";
+import { crossCheck, dnsLabel, DURATION_RE, isRecord } from "./settings-fields.js";
 import { projectWording, SettingsError, settingsProblems } from "./settings-problems.js";
 import { collectorSchema, grafanaSchema, imagesSchema, lokiSchema, prometheusSchema } from "./settings-services.js";
 import { dockerSchema, kubernetesSchema, type KubernetesSettings } from "./settings-platforms.js";
 import { clientSettingsSchema } from "./claude/client-settings-schema.js";
 import { privacySettingsSchema } from "./privacy.js";
+import { alertingSchema } from "./settings-alerting.js";
+import { durationMs } from "../lib/duration.js";
 import { STACK_NAME } from "./stack-name.js";
 
 export { CONFIG_NAMESPACE, SettingsError } from "./settings-problems.js";
@@ -32,6 +34,7 @@ const stackSchema = crossCheck(
       kubernetes: kubernetesSchema.optional(),
       client: clientSettingsSchema.prefault({}),
       privacy: privacySettingsSchema.prefault({}),
+      alerting: alertingSchema.prefault({}),
     })
     .strict(),
   (s, report) => {
@@ -42,12 +45,20 @@ const stackSchema = crossCheck(
     if (typeof k8s?.clientCaPem === "string" && !(tls.certFile && tls.keyFile)) {
       report(["client", "tls"], "needs certFile and keyFile (paths on developer machines) when kubernetes.clientCaPem requires client certificates");
     }
+    const alerting = isRecord(s.alerting) ? s.alerting : {};
+    const retention = isRecord(s.prometheus) && typeof s.prometheus.retentionTime === "string" ? s.prometheus.retentionTime : "15d";
+    if (typeof alerting.monthlyBudgetUsd === "number" && DURATION_RE.test(retention) && durationMs(retention) < MONTH_MS) {
+      report(["alerting", "monthlyBudgetUsd"], `needs prometheus.retentionTime of 31d or more to see the whole month (it is ${retention})`);
+    }
     const attrEnv = isRecord(client.resourceAttributes) ? client.resourceAttributes.environment : undefined;
     if (typeof attrEnv === "string" && typeof s.environment === "string" && attrEnv !== s.environment) {
       report(["client", "resourceAttributes", "environment"], `differs from environment (${s.environment}); leave it out, the stack sets it`);
     }
   },
 );
+
+/** The longest calendar month: the forecast's month-to-date spend reads this far back. */
+const MONTH_MS = 31 * 86_400_000;
 
 type ParsedSettings = z.output<typeof stackSchema>;
 

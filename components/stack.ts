@@ -11,10 +11,11 @@ import { publicEndpoints, type PublicEndpoints } from "./endpoints.js";
 import { renderClientBundle } from "./claude/client-bundle.js";
 import { CLIENT_SETTINGS_TYPE, type ClientSettingsRecordInputs } from "./claude/client-settings-record.js";
 import { PLACEHOLDERS } from "./placeholders.js";
+import { receiverSecretValues } from "./alertmanager.js";
 
 export const TYPE_PREFIX = "claude-code-telemetry";
 
-/** One deployed service (collector, prometheus, loki or grafana) as a component of its own. */
+/** One deployed service (collector, prometheus, loki, grafana or alertmanager) as a component of its own. */
 export class TelemetryService extends pulumi.ComponentResource {
   readonly deployed: DeployedService;
 
@@ -79,9 +80,10 @@ export class TelemetryStack extends pulumi.ComponentResource {
       remoteWritePassword: rw?.password ? pulumi.secret(rw.password) : undefined,
       remoteWriteBearerToken: rw?.bearerToken ? pulumi.secret(rw.bearerToken) : undefined,
       identityHashKey,
+      receivers: Object.fromEntries(Object.entries(receiverSecretValues(settings.alerting)).map(([r, v]) => [r, pulumi.secret(v)])),
     });
 
-    const order: ServiceName[] = ["prometheus", "loki", "collector", "grafana"];
+    const order: ServiceName[] = ["alertmanager", "prometheus", "loki", "collector", "grafana"];
     const services = {} as Record<ServiceName, TelemetryService>;
     for (const s of order) services[s] = new TelemetryService(`${name}-${s}`, specs[s], platform, { parent: this });
     this.services = services;

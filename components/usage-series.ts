@@ -11,7 +11,7 @@
 //     second collector replica (its own `instance` label) change nothing;
 //   - no recording rule has to run every minute, so a minute Prometheus does not evaluate loses
 //     nothing; a Prometheus outage is held in the collector's queue and written afterwards.
-import { ORG_ATTRIBUTES, promLabel, type MetricKey } from "./claude/telemetry.js";
+import { ORG_ATTRIBUTES, promLabel, type EventKey, type MetricKey } from "./claude/telemetry.js";
 
 /** Attribute (and label) naming a person; never `user.id`, which counts installations. */
 export const USER_ATTRIBUTE = "user";
@@ -59,3 +59,25 @@ export const USER_ACTIVITY = {
 
 /** Every usage series name, for matchers that take them all. */
 export const USAGE_SERIES: readonly string[] = [...Object.values(USAGE_COUNTERS).map((c) => c.series), USER_ACTIVITY.series];
+
+export interface ApiEventCounter {
+  /** Prometheus name of the series: a gauge of events counted per batch. */
+  readonly series: string;
+  /** The Claude Code event counted. */
+  readonly event: EventKey;
+  /** The event's own attributes kept as labels. */
+  readonly own: readonly string[];
+}
+
+/**
+ * API requests and errors counted from the events (one event per request, or per request that
+ * failed once its retries were exhausted), for the error alerts: per model and org labels, without
+ * the person (an error rate is the service's, not a developer's).
+ */
+export const API_EVENT_COUNTERS = {
+  requests: { series: "claude_code_api_requests_increment", event: "apiRequest", own: ["model"] },
+  errors: { series: "claude_code_api_errors_increment", event: "apiError", own: ["model", "status_code"] },
+} as const satisfies Record<string, ApiEventCounter>;
+
+/** Attributes every API event series keeps besides its own. */
+export const API_EVENT_COMMON_ATTRIBUTES = [...ORG_ATTRIBUTES, "service.name"] as const;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { IMAGES, imageVersion } from "../components/images.js";
 
-export type ToolName = "otelcol" | "prometheus" | "promtool" | "actionlint";
+export type ToolName = "otelcol" | "prometheus" | "promtool" | "alertmanager" | "amtool" | "actionlint";
 
 /** The oldest Go that builds the tools (Prometheus 3.13's module requires it). */
 export const MIN_GO = [1, 26] as const;
@@ -29,6 +29,8 @@ export const TOOL_VERSIONS: Readonly<Record<ToolName, string>> = {
   otelcol: imageVersion(IMAGES.collector),
   prometheus: imageVersion(IMAGES.prometheus),
   promtool: imageVersion(IMAGES.prometheus),
+  alertmanager: imageVersion(IMAGES.alertmanager),
+  amtool: imageVersion(IMAGES.alertmanager),
   actionlint: ACTIONLINT_VERSION,
 };
 
@@ -49,6 +51,7 @@ export function manifestHash(manifestText = readFileSync(BUILDER_MANIFEST, "utf8
 export function toolBuildDir(name: ToolName): string {
   if (name === "otelcol") return path.join(toolsDir(), `otelcol-${TOOL_VERSIONS.otelcol}-${manifestHash()}`);
   if (name === "actionlint") return path.join(toolsDir(), `actionlint-${ACTIONLINT_VERSION}`);
+  if (name === "alertmanager" || name === "amtool") return path.join(toolsDir(), `alertmanager-${TOOL_VERSIONS.alertmanager}`);
   return path.join(toolsDir(), `prometheus-${TOOL_VERSIONS.prometheus}-${shortHash(PROMETHEUS_BUILD_TAGS)}`);
 }
 

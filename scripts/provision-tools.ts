@@ -1,9 +1,12 @@
-// `npm run tools`: builds the real OpenTelemetry Collector, Prometheus, promtool and actionlint that the tests
-// and the benchmark run, from their Go modules, at the releases pinned in components/images.ts:
+// `npm run tools`: builds the real OpenTelemetry Collector, Prometheus, promtool, Alertmanager, amtool and
+// actionlint that the tests and the benchmark run, from their Go modules, at the releases pinned in
+// components/images.ts:
 //   - otelcol: the OpenTelemetry Collector Builder (ocb) of the pinned release, run on the committed
 //     manifest tools/otelcol-builder.yaml (exactly the components the stack's configs use);
 //   - prometheus and promtool: `go build` of the Go module github.com/prometheus/prometheus at the
 //     pinned version (Prometheus 3.MM.P is module version v0.3MM.P), stamped with that version;
+//   - alertmanager and amtool: `go build` of the Go module github.com/prometheus/alertmanager at the
+//     pinned version, stamped with that version, with a placeholder page for the web UI (API only);
 //   - actionlint: `go install` of github.com/rhysd/actionlint at ACTIONLINT_VERSION, the linter of
 //     the GitOps workflow examples.
 // Builds land in the project's cache (TOOLS_DIR, default .cache/tools), one folder per version, and
@@ -12,7 +15,7 @@
 //   npm run tools              build what is missing, reuse the rest
 //   npm run tools -- --force   build again
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse, stringify } from "yaml";
 import { prometheusModuleVersion } from "../components/images.js";
@@ -29,6 +32,7 @@ import {
 } from "../lib/tools.js";
 
 const PROMETHEUS_MODULE = "github.com/prometheus/prometheus";
+const ALERTMANAGER_MODULE = "github.com/prometheus/alertmanager";
 const BUILDER_MODULE = "go.opentelemetry.io/collector/cmd/builder";
 const ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint";
 
@@ -98,7 +102,9 @@ async function checkGo(): Promise<string> {
 async function checkReports(name: ToolName, bin: string, version: string): Promise<void> {
   const r = await run(bin, ["--version"]);
   const text = `${r.stdout}${r.stderr}`;
-  const pattern = name === "otelcol" ? `version ${version}` : name === "actionlint" ? `v${version}\n` : `version ${version} `;
+  // The Prometheus projects' tools (prometheus, promtool, alertmanager, amtool) print
+  // "<name>, version X.Y.Z (branch: …)"; otelcol "otelcol version X.Y.Z"; actionlint "vX.Y.Z" on a line.
+  const pattern = name === "otelcol" ? `version ${version}` : name === "actionlint" ? `v${version}\n` : `${name}, version ${version} `;
   if (r.code !== 0 || !text.includes(pattern)) {
     throw new ProvisionError(`${bin} --version should report ${version} but printed: ${text.trim().split("\n")[0] ?? "(nothing)"}`);
   }
@@ -118,33 +124,58 @@ async function buildInto(dir: string, build: (scratch: string) => Promise<void>)
   }
 }
 
+/** Downloads a Go module at a version; returns its (read-only) source folder. */
+async function moduleSource(module: string, version: string, scratch: string): Promise<string> {
+  const dl = await mustRun(`go mod download ${module}@${version}`, "go", ["mod", "download", "-json", `${module}@${version}`], { cwd: scratch, env: GO_ENV });
+  const source = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
+  if (!source) throw new ProvisionError(`go mod download named no folder for ${module}@${version}`);
+  return source;
+}
+
+/** The version variables the Prometheus projects' release builds set, so `--version` names the release. */
+function versionLdflags(version: string, branch: string): string {
+  const stamp = (k: string, v: string) => `-X github.com/prometheus/common/version.${k}=${v}`;
+  return ["-s", "-w", stamp("Version", version), stamp("Branch", branch), stamp("Revision", "unknown"), stamp("BuildUser", "provision-tools")].join(" ");
+}
+
+async function buildAlertmanager(): Promise<void> {
+  const version = TOOL_VERSIONS.alertmanager;
+  const moduleVersion = `v${version}`;
+  await buildInto(toolBuildDir("alertmanager"), async (scratch) => {
+    const source = await moduleSource(ALERTMANAGER_MODULE, moduleVersion, scratch);
+    if (!existsSync(path.join(source, "cmd", "alertmanager")))
+      throw new ProvisionError(`the module ${ALERTMANAGER_MODULE}@${moduleVersion} has no cmd/alertmanager`);
+    // The binary embeds the compiled web UI (ui/app/dist), which the module does not carry, so a plain
+    // build fails. The tests use the HTTP API only and the image has the real UI: a copy of the source
+    // gets a one-line placeholder page instead (the module cache itself is read-only).
+    const src = path.join(scratch, "src");
+    cpSync(source, src, { recursive: true });
+    await mustRun("chmod of the source copy", "chmod", ["-R", "u+w", src]);
+    for (const ui of ["elm", "mantine"]) {
+      const dir = path.join(src, "ui", "app", "dist", ui);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>Alertmanager</title><p>This test build has no web UI; its API is served.</p>\n");
+    }
+    await mustRun(
+      `go build of Alertmanager ${version}`,
+      "go",
+      ["build", "-trimpath", "-ldflags", versionLdflags(version, `module-${moduleVersion}`), "-o", `${scratch}/`, "./cmd/alertmanager", "./cmd/amtool"],
+      { cwd: src, env: GO_ENV },
+    );
+    rmSync(src, { recursive: true, force: true });
+    await checkReports("alertmanager", path.join(scratch, "alertmanager"), version);
+    await checkReports("amtool", path.join(scratch, "amtool"), version);
+  });
+}
+
 async function buildPrometheus(): Promise<void> {
   const version = TOOL_VERSIONS.prometheus;
   const moduleVersion = prometheusModuleVersion(version);
   const dir = toolBuildDir("prometheus");
   await buildInto(dir, async (scratch) => {
-    const dl = await mustRun(
-      `go mod download ${PROMETHEUS_MODULE}@${moduleVersion}`,
-      "go",
-      ["mod", "download", "-json", `${PROMETHEUS_MODULE}@${moduleVersion}`],
-      {
-        cwd: scratch,
-        env: GO_ENV,
-      },
-    );
-    const source = (JSON.parse(dl.stdout) as { Dir?: string }).Dir;
-    if (!source || !existsSync(path.join(source, "cmd", "prometheus")))
-      throw new ProvisionError(`the module ${PROMETHEUS_MODULE}@${moduleVersion} has no cmd/prometheus`);
-    // The version variables Prometheus' own release build sets, so `--version` names the release.
-    const stamp = (k: string, v: string) => `-X github.com/prometheus/common/version.${k}=${v}`;
-    const ldflags = [
-      "-s",
-      "-w",
-      stamp("Version", version),
-      stamp("Branch", `module-${moduleVersion}`),
-      stamp("Revision", "unknown"),
-      stamp("BuildUser", "provision-tools"),
-    ].join(" ");
+    const source = await moduleSource(PROMETHEUS_MODULE, moduleVersion, scratch);
+    if (!existsSync(path.join(source, "cmd", "prometheus"))) throw new ProvisionError(`the module ${PROMETHEUS_MODULE}@${moduleVersion} has no cmd/prometheus`);
+    const ldflags = versionLdflags(version, `module-${moduleVersion}`);
     // Differences from the release build, neither of which the stack's configs touch: no
     // `builtinassets` (the module carries no compiled web UI, so the test binary serves the HTTP API
     // only), and `remove_all_sd` (only the static, file and HTTP service discoveries the rendered configs
@@ -218,6 +249,7 @@ async function main(): Promise<void> {
   const jobs: Job[] = [
     { label: `otelcol ${TOOL_VERSIONS.otelcol} (manifest ${manifestHash()})`, binaries: ["otelcol"], build: buildCollector },
     { label: `prometheus and promtool ${TOOL_VERSIONS.prometheus}`, binaries: ["prometheus", "promtool"], build: buildPrometheus },
+    { label: `alertmanager and amtool ${TOOL_VERSIONS.alertmanager}`, binaries: ["alertmanager", "amtool"], build: buildAlertmanager },
     { label: `actionlint ${TOOL_VERSIONS.actionlint}`, binaries: ["actionlint"], build: buildActionlint },
   ];
   const todo = jobs.filter((j) => force || !j.binaries.every((b) => existsSync(toolBinary(b))));

@@ -432,11 +432,11 @@ describe("new design: the series the collector writes", () => {
     expect(legacy.map((q) => q.name)).toEqual(dashboardQueries().map((q) => q.name));
     expect(legacy.some((q) => USAGE_SERIES.some((n) => q.expr.includes(n)))).toBe(false);
     expect(legacy.some((q) => q.expr.includes(LEGACY_COUNTERS.cost.record))).toBe(true);
-    // The hourly rule costs a sixtieth of its evaluation per minute.
+    // The hourly roll-ups (people, spend per person, spend per team and month) cost a sixtieth of their evaluation per minute.
     const rules = ruleQueries("new");
-    expect(rules.map((r) => r.everyMs)).toEqual([60_000, 3_600_000]);
+    expect(rules.map((r) => r.everyMs)).toEqual([60_000, 3_600_000, 3_600_000, 3_600_000]);
     const timed = rules.map((r) => ({ ...r, kind: "rule" as const, range: "eval", runs: 1, p50Ms: 60, p95Ms: 60, maxMs: 60, series: 1 }));
-    expect(rulesPerMinute(timed)).toBe(61);
+    expect(rulesPerMinute(timed)).toBe(63);
   });
 });
 

@@ -11,7 +11,7 @@ import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporte
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { METER_NAME, METRICS, type MetricDef } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
-import { USAGE_COUNTERS as C, USAGE_SERIES, type UsageCounter } from "../components/usage-series.js";
+import { API_EVENT_COUNTERS as API, USAGE_COUNTERS as C, USAGE_SERIES, type ApiEventCounter, type UsageCounter } from "../components/usage-series.js";
 import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
@@ -118,7 +118,9 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
     });
 
     const names = (await metricNames(prometheus.url)).filter((n) => n.startsWith("claude_code"));
-    expect(names.sort()).toEqual(EXPECTED_NAMES);
+    // Besides the API event series, which other cases' events make (written out in the events case).
+    const apiNames: string[] = Object.values(API).map((c) => c.series);
+    expect(names.filter((n) => !apiNames.includes(n)).sort()).toEqual(EXPECTED_NAMES);
     expect([...USAGE_SERIES].sort()).toEqual(EXPECTED_NAMES);
 
     // One series per person and label set: the two sessions' cost is one series per model.
@@ -179,6 +181,23 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
           expect(request?.line).toBe("claude_code.api_request");
           expect(Number(request?.structuredMetadata.cost_usd)).toBeGreaterThan(0);
           expect(request?.stream.service_name).toMatch(/^claude-code(-desktop)?$/);
+          // The same events counted into the API series the error alerts read: exactly what was sent.
+          const sent = expectedTotals(model).events;
+          expect(sent.api_request).toBeGreaterThan(0);
+          const count = async (c: ApiEventCounter) =>
+            Number((await queryPrometheus(prometheus.url, `sum(sum_over_time(${c.series}{simulation_run="${marker}"}[10m]))`))[0]?.value?.[1] ?? 0);
+          await waitFor(async () => (await count(API.requests)) === sent.api_request && (await count(API.errors)) === sent.api_error, 30_000).catch(
+            async () => {
+              throw new Error(`API events counted ${await count(API.requests)} / ${await count(API.errors)}, sent ${sent.api_request} / ${sent.api_error}`);
+            },
+          );
+          // Labelled by model and org, never by person or session.
+          expect(API.requests.series).toBe("claude_code_api_requests_increment");
+          expect(API.errors.series).toBe("claude_code_api_errors_increment");
+          const [series] = await queryPrometheus(prometheus.url, `last_over_time(${API.requests.series}{simulation_run="${marker}"}[10m])`);
+          expect(Object.keys(series?.metric ?? {}).sort()).toEqual(
+            ["__name__", "cost_center", "department", "environment", "instance", "job", "model", "service_name", "simulation_run", "team"].sort(),
+          );
         }),
       );
     });

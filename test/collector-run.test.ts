@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { COLLECTOR_METRICS } from "../components/collector-telemetry.js";
 import { INGEST_TOKEN_ENV, PREVIOUS_INGEST_TOKEN_ENV } from "../components/collector.js";
-import { ALERTING_GROUPS } from "../components/prometheus-rules.js";
+import { alertingGroups } from "../components/rules-file.js";
 import { parseSettings } from "../components/settings.js";
 import { allDashboards } from "../dashboards/index.js";
 import { panelQueries } from "../dashboards/panel-queries.js";
@@ -216,7 +216,7 @@ describeWithTools(["otelcol"], "the real collector running the rendered config (
   describe("self-metrics the dashboards and the alert rules read", () => {
     it("are every otelcol_* name the pipeline dashboard and the rules query (one catalog for both)", () => {
       const queried = new Set<string>();
-      const exprs = [...panelQueries(allDashboards()).map((q) => q.expr), ...ALERTING_GROUPS.flatMap((g) => g.rules.map((r) => r.expr))];
+      const exprs = [...panelQueries(allDashboards()).map((q) => q.expr), ...alertingGroups().flatMap((g) => g.rules.map((r) => r.expr))];
       for (const e of exprs) for (const m of e.matchAll(/\botelcol_[a-z_]+/g)) queried.add(m[0]);
       expect([...queried].sort()).toEqual(Object.values(COLLECTOR_METRICS).sort());
     });

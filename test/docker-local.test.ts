@@ -100,7 +100,7 @@ async function stat(e: Env, service: string, file: string): Promise<{ mode: numb
   });
 }
 
-describe("the local stack in a real Docker Engine (collector and Prometheus real; Loki and Grafana stand-ins)", () => {
+describe("the local stack in a real Docker Engine (collector, Prometheus and Alertmanager real; Loki and Grafana stand-ins)", () => {
   beforeAll(async () => {
     const started = Date.now();
     unavailable = cannotBuildImages();
@@ -208,19 +208,22 @@ describe("the local stack in a real Docker Engine (collector and Prometheus real
     expect((await fetch(`http://${LOOPBACK}:${e.ports.grafana}/api/search`, { headers: { authorization: "Basic YWRtaW46YWRtaW4=" } })).status).toBe(401);
   });
 
-  it("finds each other by their aliases: Prometheus scrapes the collector, Loki and Grafana by name", async (ctx) => {
+  it("finds each other by their aliases: Prometheus scrapes the collector, Loki, Grafana and Alertmanager by name", async (ctx) => {
     const e = must(ctx);
     const prom = `http://${LOOPBACK}:${e.ports.prometheus}`;
     const up = await waitFor(
       async () => {
         const r = await queryPrometheus(prom, "up");
         const byJob = Object.fromEntries(r.map((s) => [s.metric.job, Number(s.value?.[1])]));
-        return ["otel-collector", "loki", "grafana", "prometheus"].every((j) => byJob[j] === 1) ? byJob : undefined;
+        return ["otel-collector", "loki", "grafana", "alertmanager", "prometheus"].every((j) => byJob[j] === 1) ? byJob : undefined;
       },
       90_000,
       2000,
     );
-    expect(up).toEqual({ "otel-collector": 1, loki: 1, grafana: 1, prometheus: 1 });
+    expect(up).toEqual({ "otel-collector": 1, loki: 1, grafana: 1, alertmanager: 1, prometheus: 1 });
+    // Prometheus delivers to the Alertmanager container by its alias.
+    const am = (await (await fetch(`${prom}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: { url: string }[] } };
+    expect(am.data.activeAlertmanagers.map((a) => a.url)).toEqual(["http://alertmanager:9093/api/v2/alerts"]);
   }, 100_000);
 
   it("takes simulated telemetry on the published OTLP ports (gRPC and HTTP) into Prometheus and Loki", async (ctx) => {

@@ -12,9 +12,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
-import { renderPrometheusConfig } from "../components/prometheus.js";
-import { RECORDED_LAST_SAMPLE, RECORDED_USERS, renderRulesFile, type RecordingOptions } from "../components/prometheus-rules.js";
+import type { ScrapeTargets } from "../components/prometheus.js";
+import { testPrometheusConfig } from "./support/prometheus-files.js";
+import { RECORDED_LAST_SAMPLE, RECORDED_USERS, type RecordingOptions } from "../components/prometheus-rules.js";
+import { renderRulesFile } from "../components/rules-file.js";
 import { USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
 import { COLLECTOR_METRICS } from "../components/collector-telemetry.js";
 import { METRICS } from "../components/claude/telemetry.js";
@@ -45,25 +46,8 @@ const RULES_FILE = "rules/claude-code.rules.yml";
 const LIVE_MS = 20_000;
 const SETTINGS = parseSettings({ target: "docker" }, "e2e");
 
-/**
- * The project's prometheus.yml with this test's targets (the collector's telemetry port, the Loki
- * double; Grafana does not run here), its own listen address for the self-scrape, short intervals
- * and the rules path.
- */
-function prometheusConfig(listen: string, targets: { collectorTelemetry: string; loki: string; grafana: string }): string {
-  const config = parse(renderPrometheusConfig(SETTINGS, targets)) as {
-    global: Record<string, unknown>;
-    rule_files: string[];
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
-  };
-  const self = config.scrape_configs.find((j) => j.job_name === "prometheus");
-  if (!self) throw new Error("the rendered config has no self-scrape job");
-  self.static_configs = [{ targets: [listen] }];
-  config.global.scrape_interval = "1s";
-  config.global.evaluation_interval = "1s";
-  config.rule_files = [RULES_FILE];
-  return stringify(config);
-}
+/** The project's prometheus.yml with this test's targets; Grafana does not run here. */
+const prometheusConfig = (listen: string, targets: ScrapeTargets) => testPrometheusConfig(SETTINGS, listen, targets, { interval: "1s", rulesFile: RULES_FILE });
 
 /**
  * Panel queries that may legitimately return nothing here, each with why: the collector creates a
@@ -143,10 +127,11 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
       collectorTelemetry: `${LOOPBACK}:${telemetryPort}`,
       loki: loki.url.replace(/^http:\/\//, ""),
       grafana: `${LOOPBACK}:${await freePort()}`,
+      alertmanager: `${LOOPBACK}:${await freePort()}`,
     };
     const prometheus = await startPrometheus({
       configYaml: (listen) => prometheusConfig(listen, targets),
-      ruleFiles: { [RULES_FILE]: renderRulesFile(RULES) },
+      ruleFiles: { [RULES_FILE]: renderRulesFile({ recording: RULES }) },
     });
     const collector = await startCollector({
       config: renderedCollectorConfig(SETTINGS, { prometheus: prometheus.url, loki: loki.url }),
@@ -203,7 +188,8 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     await ruleErrors();
     // Recorded series go stale as soon as a rule stops writing them: look back with a subquery.
     const newestOf = (series: string) => latest(`max(max_over_time(timestamp(${series})[2m:1s]))`);
-    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= newest + 3, 40_000);
+    // Generous: on a loaded machine (the whole suite on 2 cores) evaluations run late.
+    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= newest + 3, 90_000);
     // The collector's own counters of what it sent, scraped after the last delivery.
     await waitFor(async () => ((await latest(`sum(${COLLECTOR_METRICS.sentLogRecords})`)) ?? 0) >= b.events + l.events, 20_000);
   }, 180_000);

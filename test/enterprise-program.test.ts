@@ -40,7 +40,7 @@ describe("enterprise program (Kubernetes)", () => {
         .ofType(K.statefulSet)
         .map((s) => s.inputs.metadata.name)
         .sort(),
-    ).toEqual(["claude-telemetry-grafana", "claude-telemetry-loki", "claude-telemetry-prometheus"]);
+    ).toEqual(["claude-telemetry-alertmanager", "claude-telemetry-grafana", "claude-telemetry-loki", "claude-telemetry-prometheus"]);
     const hpa = mocks.ofType(K.hpa);
     expect(hpa).toHaveLength(1);
     expect(hpa[0]!.inputs.spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
@@ -51,7 +51,12 @@ describe("enterprise program (Kubernetes)", () => {
     const sizes = Object.fromEntries(
       mocks.ofType(K.statefulSet).map((s) => [s.inputs.metadata.name, s.inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage]),
     );
-    expect(sizes).toEqual({ "claude-telemetry-prometheus": "100Gi", "claude-telemetry-loki": "100Gi", "claude-telemetry-grafana": "5Gi" });
+    expect(sizes).toEqual({
+      "claude-telemetry-prometheus": "100Gi",
+      "claude-telemetry-loki": "100Gi",
+      "claude-telemetry-grafana": "5Gi",
+      "claude-telemetry-alertmanager": "1Gi",
+    });
   });
 
   it("gives every container its requests, limits, probes and a restrictive securityContext", () => {
@@ -61,6 +66,7 @@ describe("enterprise program (Kubernetes)", () => {
       prometheus: { requests: { cpu: "250m", memory: "1024Mi" }, limits: { cpu: "2", memory: "4096Mi" }, health: { path: "/-/ready", port: 9090 } },
       loki: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2048Mi" }, health: { path: "/ready", port: 3100 } },
       grafana: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1024Mi" }, health: { path: "/api/health", port: 3000 } },
+      alertmanager: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" }, health: { path: "/-/ready", port: 9093 } },
     };
     const seen: string[] = [];
     for (const w of workloads()) {
@@ -150,12 +156,23 @@ describe("enterprise program (Kubernetes)", () => {
     // One deny-all, one per service, and one letting cert-manager's HTTP-01 solver answer.
     expect(policies.map((p) => p.inputs.metadata.name).sort()).toEqual([
       "claude-telemetry-acme-http01-solver",
+      "claude-telemetry-alertmanager",
       "claude-telemetry-collector",
       "claude-telemetry-default-deny",
       "claude-telemetry-grafana",
       "claude-telemetry-loki",
       "claude-telemetry-prometheus",
     ]);
+    // Alertmanager admits its own pod and, on its port only, Prometheus (alerts, scrapes) and Grafana (its datasource).
+    const pods = (name: string) => ({
+      podSelector: { matchLabels: { "app.kubernetes.io/instance": `claude-telemetry-${name}`, "app.kubernetes.io/name": name } },
+    });
+    const am = policies.find((p) => p.inputs.metadata.name === "claude-telemetry-alertmanager")!;
+    expect(am.inputs.spec).toEqual({
+      podSelector: pods("alertmanager").podSelector,
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [pods("alertmanager")] }, { from: [pods("grafana"), pods("prometheus")], ports: [{ port: 9093, protocol: "TCP" }] }],
+    });
   });
 
   it("renders no remote write when none is configured", () => {

@@ -23,7 +23,7 @@ const containers = () => mocks.ofType("docker:index/container:Container");
 const container = (service: string) => containers().find((c) => c.inputs.name === `claude-telemetry-${service}`)!;
 
 describe("local program published on the network", () => {
-  it("publishes the OTLP receivers, the collector's health and Grafana on the bind address, Prometheus and Loki on loopback", () => {
+  it("publishes the OTLP receivers, the collector's health and Grafana on the bind address, Prometheus, Loki and Alertmanager on loopback", () => {
     const published = Object.fromEntries(
       containers().map((c) => [c.inputs.name.replace("claude-telemetry-", ""), (c.inputs.ports ?? []).map((p: any) => `${p.ip}:${p.external}`).sort()]),
     );
@@ -32,6 +32,7 @@ describe("local program published on the network", () => {
       grafana: ["0.0.0.0:3000"],
       prometheus: ["127.0.0.1:9090"],
       loki: ["127.0.0.1:3100"],
+      alertmanager: ["127.0.0.1:9093"],
     });
   });
 

@@ -19,14 +19,20 @@ beforeAll(async () => {
 const containers = () => mocks.ofType("docker:index/container:Container");
 
 describe("local program (Docker)", () => {
-  it("creates the four services, each as a component holding its container", () => {
+  it("creates the five services, each as a component holding its container", () => {
     const services = mocks.resources.filter((r) => r.type.startsWith("claude-code-telemetry:service:")).map((r) => r.type.split(":")[2]);
-    expect(services.sort()).toEqual(["Collector", "Grafana", "Loki", "Prometheus"]);
+    expect(services.sort()).toEqual(["Alertmanager", "Collector", "Grafana", "Loki", "Prometheus"]);
     expect(
       containers()
         .map((c) => c.inputs.name)
         .sort(),
-    ).toEqual(["claude-telemetry-collector", "claude-telemetry-grafana", "claude-telemetry-loki", "claude-telemetry-prometheus"]);
+    ).toEqual([
+      "claude-telemetry-alertmanager",
+      "claude-telemetry-collector",
+      "claude-telemetry-grafana",
+      "claude-telemetry-loki",
+      "claude-telemetry-prometheus",
+    ]);
     for (const c of containers()) expect(mocks.parentOf(c)?.type).toMatch(/^claude-code-telemetry:service:/);
   });
 
@@ -39,24 +45,30 @@ describe("local program (Docker)", () => {
     for (const i of images) expect(i).not.toMatch(/:latest$|^[^:]+$/);
   });
 
-  it("keeps Prometheus, Loki and Grafana data on named volumes that survive a destroy", () => {
+  it("keeps Prometheus, Loki, Grafana and Alertmanager data on named volumes that survive a destroy", () => {
     const volumes = mocks
       .ofType("docker:index/volume:Volume")
       .map((v) => v.inputs.name)
       .sort();
-    expect(volumes).toEqual(["claude-telemetry-grafana-data", "claude-telemetry-loki-data", "claude-telemetry-prometheus-data"]);
+    expect(volumes).toEqual([
+      "claude-telemetry-alertmanager-data",
+      "claude-telemetry-grafana-data",
+      "claude-telemetry-loki-data",
+      "claude-telemetry-prometheus-data",
+    ]);
     const mounts = Object.fromEntries(containers().map((c) => [c.inputs.name, (c.inputs.volumes ?? []).map((v: any) => v.containerPath)]));
     expect(mounts).toEqual({
       "claude-telemetry-collector": [],
       "claude-telemetry-prometheus": ["/prometheus"],
       "claude-telemetry-loki": ["/loki"],
       "claude-telemetry-grafana": ["/var/lib/grafana"],
+      "claude-telemetry-alertmanager": ["/alertmanager"],
     });
   });
 
   it("publishes every port on 127.0.0.1 only", () => {
     const published = containers().flatMap((c) => c.inputs.ports ?? []);
-    expect(published.map((p: any) => p.external).sort((a: number, b: number) => a - b)).toEqual([3000, 3100, 4317, 4318, 9090, 13133]);
+    expect(published.map((p: any) => p.external).sort((a: number, b: number) => a - b)).toEqual([3000, 3100, 4317, 4318, 9090, 9093, 13133]);
     for (const p of published) expect(p.ip).toBe("127.0.0.1");
   });
 
@@ -79,6 +91,8 @@ describe("local program (Docker)", () => {
       "claude-telemetry-collector": ["/etc/otelcol-contrib/config.yaml"],
       "claude-telemetry-prometheus": ["/etc/prometheus/prometheus.yml", "/etc/prometheus/rules/claude-code.rules.yml"],
       "claude-telemetry-loki": ["/etc/loki/config.yaml"],
+      // No contact point in Pulumi.local.yaml: the config alone, no secret files.
+      "claude-telemetry-alertmanager": ["/etc/alertmanager/alertmanager.yml"],
       "claude-telemetry-grafana": [
         ...dashboards,
         "/etc/grafana/provisioning/dashboards/claude-code.yaml",
@@ -109,6 +123,7 @@ describe("local program (Docker)", () => {
     const byName = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.healthcheck?.tests?.join(" ")]));
     expect(byName["claude-telemetry-prometheus"]).toContain("/-/ready");
     expect(byName["claude-telemetry-grafana"]).toContain("/api/health");
+    expect(byName["claude-telemetry-alertmanager"]).toBe("CMD wget -q --spider http://127.0.0.1:9093/-/ready");
   });
 
   it("keeps the Grafana password secret: a secret output, a secret upload, nowhere in plain inputs", async () => {

@@ -115,7 +115,9 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
     collectors.push(collector);
     const runId = `${c.name}-${collectors.length}`;
     await send(collector, runId);
-    const stored = () => queryPrometheus(prometheus.url, `last_over_time({__name__=~"claude_code_.+", simulation_run="${runId}"}[10m])`);
+    // The usage series (the API event series carry no person: test/collector-pipeline.test.ts).
+    const stored = () =>
+      queryPrometheus(prometheus.url, `last_over_time({__name__=~"claude_code_.+", __name__!~"claude_code_api_.+", simulation_run="${runId}"}[10m])`);
     const events = () => loki.entries().filter((e) => e.structuredMetadata.simulation_run === runId || e.stream.simulation_run === runId);
     await waitFor(async () => events().length === 4 && (await stored()).length === USAGE_SERIES_SENT, 30_000).catch(async (e: Error) => {
       const series = await stored();

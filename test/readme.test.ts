@@ -83,8 +83,9 @@ describe("the README's versions", () => {
       expect(named.length, repo).toBeGreaterThan(0);
       for (const n of named) expect(n).toBe(image);
     }
-    const intro = /OpenTelemetry Collector contrib (\S+), Prometheus (\S+) \(the long-term-support line\), Loki (\S+),\nGrafana (\S+)\):/.exec(README);
-    expect(intro?.slice(1)).toEqual([IMAGES.collector, IMAGES.prometheus, IMAGES.loki, IMAGES.grafana].map(imageVersion));
+    const intro =
+      /OpenTelemetry Collector contrib (\S+), Prometheus (\S+) \(the long-term-support line\), Loki (\S+),\nGrafana (\S+), Alertmanager (\S+)\):/.exec(README);
+    expect(intro?.slice(1)).toEqual([IMAGES.collector, IMAGES.prometheus, IMAGES.loki, IMAGES.grafana, IMAGES.alertmanager].map(imageVersion));
     expect([...README.matchAll(/`actionlint` (\d+\.\d+\.\d+)/g)].map((m) => m[1])).toEqual([ACTIONLINT_VERSION]);
   });
 });

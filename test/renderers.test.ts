@@ -35,7 +35,13 @@ describe("collector config", () => {
     expect(p["metrics/store"].processors).toEqual(["cumulative_to_delta", "transform/bound_labels", "transform/identity_chain", "batch"]);
     // One connector call per batch: the batch is the unit the per-person sums are made over.
     expect(p["metrics/store"].exporters).toEqual(["signal_to_metrics/usage"]);
-    expect(p["metrics/usage"].receivers).toEqual(["signal_to_metrics/usage"]);
+    expect(p["metrics/usage"].receivers).toEqual(["signal_to_metrics/usage", "signal_to_metrics/api_events"]);
+    // API requests and errors counted from the events, beside the events' way to Loki.
+    expect(p["logs/api_events"]).toEqual({
+      receivers: ["forward/logs"],
+      processors: ["transform/event_labels", "batch"],
+      exporters: ["signal_to_metrics/api_events"],
+    });
     expect(p["metrics/usage"].processors).toEqual(["transform/usage_output", "filter/zero_usage", "batch"]);
     expect(p.logs.processors).toEqual(["memory_limiter", "transform/governance_mark"]);
     expect(p["logs/store"].processors).toEqual(["transform/scrub_content", "batch"]);
@@ -88,7 +94,7 @@ describe("collector config", () => {
 });
 
 describe("prometheus config", () => {
-  const scrape = { collectorTelemetry: "collector:8888", loki: "loki:3100", grafana: "grafana:3000" };
+  const scrape = { collectorTelemetry: "collector:8888", loki: "loki:3100", grafana: "grafana:3000", alertmanager: "alertmanager:9093" };
 
   it("keeps retention from settings, accepts remote write and leaves the admin API off", () => {
     const s = parseSettings({ target: "docker", prometheus: { retentionTime: "30d", retentionSize: "20GB" } }, "l");
@@ -102,7 +108,8 @@ describe("prometheus config", () => {
 
   it("scrapes the stack's own services and loads the rules file", () => {
     const c: Obj = parse(renderPrometheusConfig(local, scrape));
-    expect(c.scrape_configs.map((j: Obj) => j.job_name)).toEqual(["prometheus", "otel-collector", "loki", "grafana"]);
+    expect(c.scrape_configs.map((j: Obj) => j.job_name)).toEqual(["prometheus", "otel-collector", "loki", "grafana", "alertmanager"]);
+    expect(c.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
     expect(c.scrape_configs[1].static_configs[0].targets).toEqual(["collector:8888"]);
     expect(c.rule_files).toHaveLength(1);
     expect(c.storage.tsdb.out_of_order_time_window).toBe("30m");
@@ -142,12 +149,18 @@ describe("loki config", () => {
 });
 
 describe("grafana provisioning", () => {
-  it("provisions both datasources with the fixed UIDs and the dashboard folder", () => {
-    const ds: Obj = parse(renderDatasources(local, { prometheus: "http://prometheus:9090", loki: "http://loki:3100" }));
+  it("provisions the three datasources with the fixed UIDs and the dashboard folder", () => {
+    const ds: Obj = parse(
+      renderDatasources(local, { prometheus: "http://prometheus:9090", loki: "http://loki:3100", alertmanager: "http://alertmanager:9093" }),
+    );
     expect(ds.datasources.map((d: Obj) => [d.type, d.uid, d.url])).toEqual([
       ["prometheus", DATASOURCE_UIDS.prometheus, "http://prometheus:9090"],
       ["loki", DATASOURCE_UIDS.loki, "http://loki:3100"],
+      ["alertmanager", DATASOURCE_UIDS.alertmanager, "http://alertmanager:9093"],
     ]);
+    // The Prometheus datasource's alert rules are shown with this Alertmanager's state and silences.
+    expect(ds.datasources[0].jsonData.alertmanagerUid).toBe(DATASOURCE_UIDS.alertmanager);
+    expect(ds.datasources[2].jsonData).toEqual({ implementation: "prometheus", handleGrafanaManagedAlerts: false });
     const prov: Obj = parse(renderDashboardProvider());
     expect(prov.providers[0].options.path).toBe(GRAFANA_DASHBOARDS_DIR);
   });

@@ -105,7 +105,7 @@ describe("rollout guide", () => {
     const steps = retire.split("\n").filter((l) => /^\d\. /.test(l));
     expect(steps[0]).toMatch(/^1\. Remove the client settings from every machine/);
     expect(steps[1]).toBe("2. `pulumi destroy --stack team-a`.");
-    expect(steps[2]).toContain("`docker volume rm pilot-prometheus-data pilot-loki-data pilot-grafana-data`");
+    expect(steps[2]).toContain("`docker volume rm pilot-prometheus-data pilot-loki-data pilot-grafana-data pilot-alertmanager-data`");
     const k8s = renderStackRolloutGuide(
       parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "x", namespace: "telemetry" } }, "prod"),
     );

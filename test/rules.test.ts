@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { RECORDED_LAST_SAMPLE, RECORDED_USERS, addDurations, recordingGroups, renderRulesFile } from "../components/prometheus-rules.js";
+import { RECORDED_LAST_SAMPLE, RECORDED_USERS, addDurations, recordingGroups } from "../components/prometheus-rules.js";
+import { alertingGroups, renderRulesFile } from "../components/rules-file.js";
 import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { durationMs } from "../lib/duration.js";
 import { checkRules, describeWithTools, testRules } from "./support/tools.js";
@@ -29,7 +30,7 @@ describe("rule helpers", () => {
 
   it("reads only the collector's usage series, on both Claude Code service names", () => {
     for (const r of recordingGroups().flatMap((g) => g.rules)) {
-      expect(r.expr).toContain(USER_ACTIVITY.series);
+      expect(r.expr).toMatch(new RegExp(`${USER_ACTIVITY.series}|${USAGE_COUNTERS.cost.series}`));
       expect(r.expr).toContain('service_name=~"claude-code|claude-code-desktop"');
     }
   });
@@ -46,28 +47,38 @@ const CLI = 'service_name="claude-code"';
  * A firing alert as Prometheus reports it: its labels (severity included) and its annotations with
  * the labels filled in, written out here rather than read from the rules under test.
  */
-const firing = (labels: Record<string, string>, summary: string, description: string) => ({
+const RUNBOOKS = new Map(alertingGroups().flatMap((g) => g.rules.map((r) => [r.alert, r.runbook] as const)));
+const firing = (alert: string, labels: Record<string, string>, summary: string, description: string) => ({
   exp_labels: labels,
-  exp_annotations: { summary, description },
+  exp_annotations: { summary, description, runbook: RUNBOOKS.get(alert) },
 });
 const EXPECTED = {
   exportFailingLoki: firing(
+    "TelemetryExportFailing",
     { severity: "critical", exporter: "otlp_http/loki" },
     "The collector fails to deliver telemetry to otlp_http/loki",
     "Data is queued and retried, then dropped. Check that Prometheus and Loki are up and accept OTLP.",
   ),
   refusing: firing(
+    "TelemetryCollectorRefusing",
     { severity: "warning", receiver: "otlp" },
     "The collector's otlp receiver refuses incoming telemetry",
     "Usually memory_limiter back-pressure or bad requests; look at the collector's log.",
   ),
   collectorDown: firing(
+    "TelemetryCollectorDown",
     { severity: "critical", job: "otel-collector" },
     "The OpenTelemetry Collector is not answering scrapes",
     "Claude Code clients cannot deliver telemetry while the collector is down; they drop what they cannot send.",
   ),
-  lokiDown: firing({ severity: "critical", job: "loki" }, "loki is not answering scrapes", "The stack's storage or dashboards are unavailable."),
+  lokiDown: firing(
+    "TelemetryBackendDown",
+    { severity: "critical", job: "loki" },
+    "loki is not answering scrapes",
+    "The stack's storage, dashboards or notifications are unavailable.",
+  ),
   missing: firing(
+    "ClaudeCodeTelemetryMissing",
     { severity: "warning" },
     "No Claude Code telemetry has arrived for 6h",
     "Check the client settings (CLAUDE_CODE_ENABLE_TELEMETRY, exporters, endpoint, token) and the collector's refused/failed counters.",
@@ -191,7 +202,7 @@ describeWithTools(["promtool"], "rules with promtool", () => {
 
   it("the production rules file and a short-interval variant pass promtool check rules", async () => {
     writeFileSync(path.join(dir, "prod.yml"), renderRulesFile());
-    writeFileSync(path.join(dir, "short.yml"), renderRulesFile({ interval: "2s", rollupInterval: "10s", rollupOffset: "2s" }));
+    writeFileSync(path.join(dir, "short.yml"), renderRulesFile({ recording: { interval: "2s", rollupInterval: "10s", rollupOffset: "2s" } }));
     const res = await checkRules(path.join(dir, "prod.yml"), path.join(dir, "short.yml"));
     expect(res.code, res.stdout + res.stderr).toBe(0);
     expect(res.stdout).toMatch(/SUCCESS: \d+ rules found/);

@@ -281,7 +281,7 @@ describe("publishing the local stack beyond loopback", () => {
   it("needs an explicit acknowledgement", () => {
     expect(problems({ target: "docker", docker: { bindAddress: "0.0.0.0" } })).toEqual([
       "claude-code-telemetry:docker.bindAddress: 0.0.0.0 publishes the OTLP receivers and Grafana beyond this machine: set docker.networkExposureAcknowledged: true to confirm " +
-        '(OTLP then requires a bearer token; Prometheus and Loki stay on 127.0.0.1), or keep 127.0.0.1 (got "0.0.0.0")',
+        '(OTLP then requires a bearer token; Prometheus, Loki and Alertmanager stay on 127.0.0.1), or keep 127.0.0.1 (got "0.0.0.0")',
     ]);
     expect(problems({ target: "docker", docker: { bindAddress: "10.0.0.5" } })[0]).toMatch(/^claude-code-telemetry:docker\.bindAddress: 10\.0\.0\.5 publishes/);
   });

@@ -2,7 +2,7 @@
 //   1. a test file that starts a stand-in (the Loki double, the Grafana stand-in, the stub backend)
 //      says so in a describe or test title ("double", "stand-in", "stub");
 //   2. a title that claims a real component ("real collector", "real otelcol", "real Prometheus",
-//      "real promtool") is in a file that requires that tool from the built ones, so the component
+//      "real promtool", "real Alertmanager", "real amtool") is in a file that requires that tool from the built ones, so the component
 //      really runs (or, without it, the test is skipped and fails under CI=true).
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -28,7 +28,14 @@ function requiredTools(source: string): Set<string> {
 }
 
 const STAND_INS = ["loki-double", "grafana-stand-in", "stub-backend"];
-const CLAIMS: Record<string, string> = { "real collector": "otelcol", "real otelcol": "otelcol", "real prometheus": "prometheus", "real promtool": "promtool" };
+const CLAIMS: Record<string, string> = {
+  "real collector": "otelcol",
+  "real otelcol": "otelcol",
+  "real prometheus": "prometheus",
+  "real promtool": "promtool",
+  "real alertmanager": "alertmanager",
+  "real amtool": "amtool",
+};
 
 /** The stand-ins a file starts (imports and calls `start<Name>`). */
 function standInsStarted(source: string): string[] {

@@ -326,6 +326,7 @@ describe("the Grafana stand-in", () => {
     expect(Object.fromEntries(got.datasources)).toEqual({
       "claude-code-prometheus": { type: "prometheus", url: "http://claude-telemetry-prometheus.claude-telemetry.svc:9090" },
       "claude-code-loki": { type: "loki", url: "http://claude-telemetry-loki.claude-telemetry.svc:3100" },
+      "claude-code-alertmanager": { type: "alertmanager", url: "http://claude-telemetry-alertmanager.claude-telemetry.svc:9093" },
     });
     expect([...got.dashboards.keys()].sort()).toEqual([...EXPECTED_DASHBOARD_UIDS]);
     // The UIDs verify looks for are the provisioned ones.

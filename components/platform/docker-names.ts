@@ -7,7 +7,7 @@ import type { ServiceName } from "../images.js";
 export const NETWORK_EXPOSURE_LABEL = "claude-code-telemetry/network-exposure";
 
 /** The services that keep data on a volume (ServiceSpec.volume). */
-export const SERVICES_WITH_DATA: readonly ServiceName[] = ["prometheus", "loki", "grafana"];
+export const SERVICES_WITH_DATA: readonly ServiceName[] = ["prometheus", "loki", "grafana", "alertmanager"];
 
 export const containerName = (prefix: string, service: ServiceName) => `${prefix}-${service}`;
 

@@ -15,6 +15,7 @@ const PUBLISHED: { readonly [S in ServiceName]: Readonly<Record<string, keyof Do
   prometheus: { http: "prometheus" },
   loki: { http: "loki" },
   grafana: { http: "grafana" },
+  alertmanager: { http: "alertmanager" },
 };
 
 export interface PublishedPort {

@@ -15,6 +15,7 @@ const COMPONENT: Readonly<Record<ServiceName, string>> = {
   prometheus: "metrics-store",
   loki: "log-store",
   grafana: "dashboards",
+  alertmanager: "alerting",
 };
 
 /** `${prefix}-${service}`: the name of the service's workload, Service, ConfigMap, Secret, … */

@@ -32,7 +32,7 @@ const dir = (p: string, mode = 0o755, uid = 0, gid = 0): TarEntry => ({ path: p,
 const file = (p: string, content: Buffer | string, mode = 0o644): TarEntry => ({ path: p, type: "file", content, mode });
 const link = (p: string, target: string): TarEntry => ({ path: p, type: "symlink", target });
 
-function mustTool(name: "otelcol" | "prometheus" | "promtool"): Buffer {
+function mustTool(name: "otelcol" | "prometheus" | "promtool" | "alertmanager" | "amtool"): Buffer {
   return readFileSync(requireTool(name));
 }
 
@@ -173,6 +173,25 @@ async function definitions(): Promise<Record<ServiceName, ImageDef>> {
         entrypoint: ["/bin/prometheus"],
         cmd: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"],
         expose: [9090],
+      }),
+    },
+    alertmanager: {
+      what: `real: alertmanager and amtool ${TOOL_VERSIONS.alertmanager} (API only, no web UI), busybox`,
+      entries: [
+        ...busyboxEntries(),
+        file("bin/alertmanager", mustTool("alertmanager"), 0o755),
+        file("bin/amtool", mustTool("amtool"), 0o755),
+        ...accounts([["nobody", 65534, 65534, "/home"]]),
+        dir("etc/alertmanager"),
+        dir("alertmanager", 0o755, 65534, 65534),
+      ],
+      changes: instructions({
+        user: "nobody",
+        workdir: "/alertmanager",
+        volume: "/alertmanager",
+        entrypoint: ["/bin/alertmanager"],
+        cmd: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"],
+        expose: [9093],
       }),
     },
     loki: {
