@@ -1,6 +1,6 @@
 // The queries the benchmark times: every Prometheus query of every dashboard panel (they read the
 // usage series the collector writes; for the legacy design the same queries on the recorded series
-// of the per-session design's rules), and each recording rule as Prometheus evaluates it.
+// of the per-session design's rules), and each recording and alerting rule as Prometheus evaluates it.
 import { USAGE_COUNTERS, USER_ACTIVITY } from "../components/usage-series.js";
 import { DEVELOPER_UID } from "../dashboards/developer.js";
 import { allDashboards } from "../dashboards/index.js";
@@ -8,7 +8,8 @@ import { panelQueries, substitute } from "../dashboards/panel-queries.js";
 import { durationMs } from "../lib/duration.js";
 import type { Design } from "./backfill.js";
 import { RECORDED_COUNTERS as LEGACY_COUNTERS, RECORDED_USERS as LEGACY_USERS } from "./legacy-rules.js";
-import { designRulesFile, recordingGroups } from "./rules.js";
+import { alertingRules, designRulesFile, recordingGroups } from "./rules.js";
+import { prometheusSchema } from "../components/settings-services.js";
 
 /** Dashboards whose queries use the single-person variable. */
 export const SINGLE_USER_DASHBOARDS: readonly string[] = [DEVELOPER_UID];
@@ -115,7 +116,8 @@ export function designDashboardQueries(design: Design, distinct = true): BenchQu
  * sum over a group is the CPU time the rules cost per evaluation interval.
  */
 export function ruleQueries(design: Design): BenchQuery[] {
-  return recordingGroups(designRulesFile(design)).flatMap((g) =>
+  const file = designRulesFile(design);
+  const recording = recordingGroups(file).flatMap((g) =>
     g.rules.map((r) => ({
       name: `${g.name} / ${r.record}`,
       kind: "rule" as const,
@@ -125,4 +127,15 @@ export function ruleQueries(design: Design): BenchQuery[] {
       everyMs: durationMs(g.interval ?? "1m"),
     })),
   );
+  // The alerts too (a group without an interval runs at the stack's default evaluation interval).
+  const evaluation = prometheusSchema.parse({}).evaluationInterval;
+  const alerting = alertingRules(file).map((r, i) => ({
+    name: `${r.group} / ${r.alert} #${i + 1}`,
+    kind: "rule" as const,
+    expr: r.expr,
+    instant: true,
+    singleUser: false,
+    everyMs: durationMs(r.interval ?? evaluation),
+  }));
+  return [...recording, ...alerting];
 }

@@ -192,9 +192,9 @@ export function formatReport(r: BenchResult): string {
       perGroup.set(group, { ...g, ms: g.ms + q.p50Ms });
     }
     const groups = [...perGroup].map(([g, x]) => `${g} ${msCell(x.ms)} ms every ${seconds(x.everyMs)}`).join(", ");
-    out.push(`  recording rules, one evaluation of each group at the busiest time (sum of p50): ${groups}`);
+    out.push(`  rules (recording and alerting), one evaluation of each group at the busiest time (sum of p50): ${groups}`);
     if (d.rulesMsPerMinute !== undefined)
-      out.push(`  recording rules per minute of wall time (hourly groups counted 1/60): ${msCell(d.rulesMsPerMinute)} ms of one core`);
+      out.push(`  rules (recording and alerting) per minute of wall time (hourly groups counted 1/60): ${msCell(d.rulesMsPerMinute)} ms of one core`);
   }
   const errors = r.queries.filter((q) => q.error);
   for (const e of errors) out.push(`  error in ${e.kind} "${e.name}" (${e.range}): ${e.error}`);

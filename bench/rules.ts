@@ -3,6 +3,7 @@
 // rule's output runs after that output is in the TSDB (promtool only reads what Prometheus serves).
 import { parse, stringify } from "yaml";
 import { renderRulesFile } from "../components/rules-file.js";
+import { alertingSchema } from "../components/settings-alerting.js";
 import type { Design } from "./backfill.js";
 import { renderRulesFile as renderLegacyRulesFile } from "./legacy-rules.js";
 
@@ -13,9 +14,36 @@ export interface RecordingRuleFile {
   readonly rules: readonly { readonly record: string; readonly expr: string }[];
 }
 
-/** The rules file Prometheus loads in a design: the project's, or the per-session design's. */
+/**
+ * Every alert on, with daily budgets for ten teams: the alert rules a company's Prometheus evaluates
+ * besides the roll-ups (thresholds high enough that nothing fires).
+ */
+export const BENCH_ALERTING = alertingSchema.parse({
+  dailyBudgetUsd: 1e9,
+  monthlyBudgetUsd: 1e10,
+  minWeeklyActivePeople: 1,
+  teamDailyBudgetsUsd: Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`team-${String(i + 1).padStart(4, "0")}`, 1e9])),
+});
+
+/** The rules file Prometheus loads in a design: the project's (every alert on), or the per-session design's. */
 export function designRulesFile(design: Design): string {
-  return design === "new" ? renderRulesFile() : renderLegacyRulesFile();
+  return design === "new" ? renderRulesFile({ alerting: BENCH_ALERTING }) : renderLegacyRulesFile();
+}
+
+export interface AlertingRuleEntry {
+  readonly group: string;
+  /** Evaluation interval; absent: Prometheus' global one. */
+  readonly interval?: string;
+  readonly alert: string;
+  readonly expr: string;
+}
+
+/** Alerting rules of a rendered rules file, with their groups' intervals. */
+export function alertingRules(rulesYaml: string): AlertingRuleEntry[] {
+  const doc = parse(rulesYaml) as { groups: { name: string; interval?: string; rules: { alert?: string; expr: string }[] }[] };
+  return doc.groups.flatMap((g) =>
+    g.rules.flatMap((r) => (typeof r.alert === "string" ? [{ group: g.name, interval: g.interval, alert: r.alert, expr: r.expr }] : [])),
+  );
 }
 
 /** Recording groups of the rendered rules file, exactly as Prometheus loads them. */

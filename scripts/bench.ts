@@ -209,7 +209,7 @@ async function measure(o: BenchOptions, run: DesignRun, base: string): Promise<B
       }
       // What the rules cost Prometheus, at the busiest time of the data.
       const busy = Math.min(meta.endMs, meta.workload.busiestHeadMs + 3_600_000);
-      say(`timing each recording rule as Prometheus evaluates it (instant query at ${new Date(busy).toISOString()})`);
+      say(`timing each recording and alerting rule as Prometheus evaluates it (instant query at ${new Date(busy).toISOString()})`);
       queries.push(
         ...(await measureQueries(server.url, ruleQueries(meta.design), { endMs: busy, rangeMs: MINUTE_MS, stepMs: MINUTE_MS }, "eval", {
           reps: ruleReps,

@@ -17,6 +17,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { parse, stringify } from "yaml";
 import { prometheusModuleVersion } from "../components/images.js";
 import {
@@ -147,14 +148,18 @@ async function buildAlertmanager(): Promise<void> {
       throw new ProvisionError(`the module ${ALERTMANAGER_MODULE}@${moduleVersion} has no cmd/alertmanager`);
     // The binary embeds the compiled web UI (ui/app/dist), which the module does not carry, so a plain
     // build fails. The tests use the HTTP API only and the image has the real UI: a copy of the source
-    // gets a one-line placeholder page instead (the module cache itself is read-only).
+    // gets a one-line placeholder page instead (the module cache itself is read-only). Alertmanager
+    // serves HTML only from compressed copies (.br or .gz, as the client accepts), hence both.
     const src = path.join(scratch, "src");
     cpSync(source, src, { recursive: true });
     await mustRun("chmod of the source copy", "chmod", ["-R", "u+w", src]);
+    const placeholder = "<!doctype html><title>Alertmanager</title><p>This test build of Alertmanager has no web UI; it serves the API only.</p>\n";
     for (const ui of ["elm", "mantine"]) {
       const dir = path.join(src, "ui", "app", "dist", ui);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>Alertmanager</title><p>This test build has no web UI; its API is served.</p>\n");
+      writeFileSync(path.join(dir, "index.html"), placeholder);
+      writeFileSync(path.join(dir, "index.html.gz"), gzipSync(placeholder));
+      writeFileSync(path.join(dir, "index.html.br"), brotliCompressSync(placeholder));
     }
     await mustRun(
       `go build of Alertmanager ${version}`,

@@ -433,8 +433,14 @@ describe("new design: the series the collector writes", () => {
     expect(legacy.some((q) => USAGE_SERIES.some((n) => q.expr.includes(n)))).toBe(false);
     expect(legacy.some((q) => q.expr.includes(LEGACY_COUNTERS.cost.record))).toBe(true);
     // The hourly roll-ups (people, spend per person, spend per team and month) cost a sixtieth of their evaluation per minute.
-    const rules = ruleQueries("new");
+    const rules = ruleQueries("new").filter((r) => !r.name.includes(" #"));
     expect(rules.map((r) => r.everyMs)).toEqual([60_000, 3_600_000, 3_600_000, 3_600_000]);
+    // Every alert is timed too, at its group's interval (the global 30 s where a group has none).
+    const alerts = ruleQueries("new").filter((r) => r.name.includes(" #"));
+    expect(new Set(alerts.map((a) => a.name.split(" / ")[1]!.split(" #")[0]))).toContain("ClaudeCodeRunawaySpend");
+    expect(alerts.find((a) => a.name.includes("ClaudeCodeRunawaySpend"))?.everyMs).toBe(300_000);
+    expect(alerts.find((a) => a.name.includes("TelemetryCollectorDown"))?.everyMs).toBe(30_000);
+    expect(alerts.filter((a) => a.name.includes("ClaudeCodeTeamDailySpendOverBudget"))).toHaveLength(10);
     const timed = rules.map((r) => ({ ...r, kind: "rule" as const, range: "eval", runs: 1, p50Ms: 60, p95Ms: 60, maxMs: 60, series: 1 }));
     expect(rulesPerMinute(timed)).toBe(63);
   });

@@ -1,19 +1,36 @@
 // The real tools the other tests rely on: built from the pinned releases, they report those
 // versions, the collector holds exactly the builder manifest's components, and promtool both
-// accepts and rejects.
+// accepts and rejects (amtool's checks are in alertmanager-tool.test.ts).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { parse } from "yaml";
 import { IMAGES, imageVersion, prometheusModuleVersion } from "../components/images.js";
-import { BUILDER_MANIFEST } from "../lib/tools.js";
+import { BUILDER_MANIFEST, TOOL_VERSIONS, toolBuildDir } from "../lib/tools.js";
 import { checkConfig, checkRules, describeWithTools, runTool, testRules } from "./support/tools.js";
 
 it("maps Prometheus releases to their Go module versions", () => {
   expect(prometheusModuleVersion("3.13.5")).toBe("v0.313.5");
   expect(prometheusModuleVersion("3.7.0")).toBe("v0.307.0");
   expect(() => prometheusModuleVersion("2.53.1")).toThrow(/not a Prometheus 3/);
+});
+
+it("pins Alertmanager and amtool to the Alertmanager image's release, built into one folder", () => {
+  expect(TOOL_VERSIONS.alertmanager).toBe(imageVersion(IMAGES.alertmanager));
+  expect(TOOL_VERSIONS.amtool).toBe(TOOL_VERSIONS.alertmanager);
+  expect(toolBuildDir("amtool")).toBe(toolBuildDir("alertmanager"));
+  expect(path.basename(toolBuildDir("alertmanager"))).toBe(`alertmanager-${TOOL_VERSIONS.alertmanager}`);
+});
+
+describeWithTools(["alertmanager", "amtool"], "provisioned Alertmanager tools", () => {
+  it("are the release the image pins", async () => {
+    for (const tool of ["alertmanager", "amtool"] as const) {
+      const r = await runTool(tool, ["--version"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout + r.stderr).toContain(`${tool}, version ${imageVersion(IMAGES.alertmanager)} `);
+    }
+  });
 });
 
 describeWithTools(["otelcol", "prometheus", "promtool"], "provisioned tools", () => {

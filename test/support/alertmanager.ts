@@ -1,7 +1,7 @@
 // The real Alertmanager and amtool (built by `npm run tools`) for tests, and a webhook receiver that
-// records what Alertmanager sends. Everything listens on 127.0.0.1; Alertmanager runs without
-// clustering (no gossip port, no peers), as the stack runs it.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// records what Alertmanager sends. Everything listens on 127.0.0.1, and Alertmanager runs without
+// clustering (no gossip listener, no peers), so it makes no network traffic but its notifications.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,21 +9,48 @@ import path from "node:path";
 import { LOOPBACK, freePort } from "../../lib/loopback.js";
 import { startReadyServer } from "../../lib/ready-server.js";
 import { launchTool, runTool, type ToolRun } from "../../lib/tool-runner.js";
+import { requireTool } from "../../lib/tools.js";
 import { waitFor } from "./tools.js";
+
+/** Writes name → content under `dir` (names may hold subfolders). */
+function writeFiles(dir: string, files: Readonly<Record<string, string>>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+}
+
+export interface AlertmanagerOptions {
+  /** Files (name → content) written into its working folder, where relative paths in the config point. */
+  files?: Readonly<Record<string, string>>;
+  /** Further command-line flags. */
+  flags?: readonly string[];
+  /** Hard limit on the server's life (default 10 minutes). */
+  maxLifetimeMs?: number;
+  /** How long it may take to answer ready (default 30 s). */
+  readyTimeoutMs?: number;
+}
 
 export interface RunningAlertmanager {
   /** Base URL, e.g. http://127.0.0.1:40123 */
   readonly url: string;
+  /** Its working folder (config, data); removed by stop(). */
+  readonly dir: string;
+  /** Recent log output, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
 }
 
-/** Starts Alertmanager on a free port with this config and a throw-away data folder. */
-export async function startAlertmanager(configYaml: string, lifetimeMs = 10 * 60_000): Promise<RunningAlertmanager> {
+/** A real Alertmanager on a free 127.0.0.1 port with this config and a throw-away data folder. */
+export async function startAlertmanager(configYaml: string, opts: AlertmanagerOptions = {}): Promise<RunningAlertmanager> {
+  requireTool("alertmanager");
   const dir = mkdtempSync(path.join(tmpdir(), "alertmanager-"));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   const config = path.join(dir, "alertmanager.yml");
-  writeFileSync(config, configYaml);
   try {
+    writeFiles(dir, opts.files ?? {});
+    writeFileSync(config, configYaml);
     const server = await startReadyServer(
       async () => {
         const listen = `${LOOPBACK}:${await freePort()}`;
@@ -31,50 +58,68 @@ export async function startAlertmanager(configYaml: string, lifetimeMs = 10 * 60
           `--config.file=${config}`,
           `--storage.path=${path.join(dir, "data")}`,
           `--web.listen-address=${listen}`,
+          // Empty: no cluster listener, so no gossip and no peer lookups.
           "--cluster.listen-address=",
           "--log.level=warn",
+          ...(opts.flags ?? []),
         ];
-        const proc = launchTool("alertmanager", args, { lifetimeMs, cwd: dir });
+        const proc = launchTool("alertmanager", args, { lifetimeMs: opts.maxLifetimeMs ?? 10 * 60_000, cwd: dir });
         return { proc, url: `http://${listen}`, readyUrl: `http://${listen}/-/ready`, stop: () => proc.stop() };
       },
-      { name: "alertmanager", readyTimeoutMs: 30_000 },
+      { name: "alertmanager", readyTimeoutMs: opts.readyTimeoutMs ?? 30_000 },
     );
     return {
       url: server.url,
+      dir,
       logs: server.proc.output,
       stop: async () => {
         await server.stop();
-        rmSync(dir, { recursive: true, force: true });
+        removeDir();
       },
     };
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw e;
   }
 }
 
-/** `amtool check-config` of this config text. */
-export async function amtoolCheckConfig(configYaml: string, files: Record<string, string> = {}): Promise<ToolRun> {
+export interface CheckConfigResult extends ToolRun {
+  /** amtool exited 0. */
+  readonly ok: boolean;
+  /** stdout and stderr together. */
+  readonly output: string;
+}
+
+/**
+ * `amtool check-config` of this config text: whether it passed, and what amtool printed. `files`
+ * (name → content) are written beside the config, in amtool's working folder, so the config can name
+ * them by relative path (e.g. a receiver's `url_file: ./webhook-url`).
+ */
+export async function amtoolCheckConfig(configYaml: string, files: Readonly<Record<string, string>> = {}): Promise<CheckConfigResult> {
+  requireTool("amtool");
   const dir = mkdtempSync(path.join(tmpdir(), "amtool-"));
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+    writeFiles(dir, files);
     const config = path.join(dir, "alertmanager.yml");
     writeFileSync(config, configYaml);
-    return await runTool("amtool", ["check-config", config], { cwd: dir });
+    const r = await runTool("amtool", ["check-config", config], { cwd: dir });
+    return { ...r, ok: r.code === 0, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export interface WebhookReceiver {
+  /** The URL to put in a webhook_config (or its url_file). */
   readonly url: string;
-  /** Every JSON body POSTed so far, in order. */
+  /** Every JSON body POSTed so far, in order (a body that is not JSON is kept as its text). */
   readonly received: unknown[];
-  waitFor(predicate: (received: readonly unknown[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** The first body that matches, waiting for it up to `timeoutMs` (default 30 s). */
+  waitFor(predicate: (body: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 that answers 200 to every POST and keeps its JSON body. */
+/** An HTTP server on a random 127.0.0.1 port that answers 200 to every request and keeps POSTed bodies. */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: unknown[] = [];
   const server = createServer((req, res) => {
@@ -82,23 +127,30 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       if (req.method === "POST") {
+        const text = Buffer.concat(chunks).toString("utf8");
         try {
-          received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+          received.push(JSON.parse(text));
         } catch {
-          received.push({ unparsable: Buffer.concat(chunks).toString("utf8") });
+          received.push(text);
         }
       }
       res.writeHead(200).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, LOOPBACK, resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${LOOPBACK}:${port}/alerts`,
+    url: `http://${LOOPBACK}:${port}/webhook`,
     received,
-    waitFor: async (predicate, timeoutMs = 30_000) => {
-      await waitFor(() => predicate(received), timeoutMs);
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    waitFor: (predicate, timeoutMs = 30_000) => waitFor(() => received.find(predicate), timeoutMs),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Alertmanager keeps its connections open: close them, or close() waits for their timeout.
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
