@@ -12,6 +12,7 @@ const stack = new TelemetryStack(STACK_NAME, { settings, platform: platformFor(s
 export const target = settings.target;
 export const grafanaUrl = stack.endpoints.grafana;
 export const prometheusUrl = stack.endpoints.prometheus;
+export const alertmanagerUrl = stack.endpoints.alertmanager;
 export const otlpGrpcEndpoint = stack.endpoints.otlpGrpc;
 export const otlpHttpEndpoint = stack.endpoints.otlpHttp;
 export const grafanaAdminUser = stack.grafanaAdminUser;

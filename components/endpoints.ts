@@ -3,6 +3,7 @@
 import type { Settings } from "./settings.js";
 import { GRAFANA_PORT } from "./grafana.js";
 import { PROMETHEUS_PORT } from "./prometheus.js";
+import { ALERTMANAGER_PORT } from "./alertmanager.js";
 import { reachableAt } from "./platform/docker-ports.js";
 
 export interface PublicEndpoints {
@@ -13,6 +14,8 @@ export interface PublicEndpoints {
   grafana: string;
   /** Prometheus for people: published locally; in a cluster only through `kubectl port-forward`. */
   prometheus: string;
+  /** Alertmanager (alerts, silences), like Prometheus: published locally, port-forwarded in a cluster. */
+  alertmanager: string;
 }
 
 export function publicEndpoints(settings: Settings): PublicEndpoints {
@@ -24,6 +27,7 @@ export function publicEndpoints(settings: Settings): PublicEndpoints {
       otlpHttp: `https://${k.otlpHost}`,
       grafana,
       prometheus: `http://localhost:${PROMETHEUS_PORT}`,
+      alertmanager: `http://localhost:${ALERTMANAGER_PORT}`,
     };
   }
   const d = settings.docker;
@@ -35,5 +39,6 @@ export function publicEndpoints(settings: Settings): PublicEndpoints {
     grafana: settings.grafana.rootUrl ?? `http://${host}:${d.ports.grafana}`,
     // Prometheus has no login of its own: published on loopback only (see ServicePort.network).
     prometheus: `http://127.0.0.1:${d.ports.prometheus}`,
+    alertmanager: `http://127.0.0.1:${d.ports.alertmanager}`,
   };
 }

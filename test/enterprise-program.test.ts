@@ -222,6 +222,8 @@ describe("enterprise program (Kubernetes)", () => {
     expect(await outputValue(program.otlpGrpcEndpoint)).toBe("https://otel.example.com");
     expect(await outputValue(program.otlpHttpEndpoint)).toBe("https://otel.example.com");
     expect(await outputValue(program.grafanaUrl)).toBe("https://claude-grafana.example.com");
+    // Not published by an ingress: `kubectl port-forward` to it, as to Prometheus.
+    expect(await outputValue(program.alertmanagerUrl)).toBe("http://localhost:9093");
     expect(await isSecretOutput(program.grafanaAdminPassword)).toBe(true);
   });
 });

@@ -165,6 +165,7 @@ describe("local program (Docker)", () => {
   it("exports the endpoints and the admin user", async () => {
     expect(await outputValue(program.grafanaUrl)).toBe("http://127.0.0.1:3000");
     expect(await outputValue(program.prometheusUrl)).toBe("http://127.0.0.1:9090");
+    expect(await outputValue(program.alertmanagerUrl)).toBe("http://127.0.0.1:9093");
     expect(await outputValue(program.otlpGrpcEndpoint)).toBe("http://127.0.0.1:4317");
     expect(await outputValue(program.otlpHttpEndpoint)).toBe("http://127.0.0.1:4318");
     expect(await outputValue(program.grafanaAdminUser)).toBe("admin");
