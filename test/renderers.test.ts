@@ -182,8 +182,10 @@ describe("public endpoints", () => {
       otlpHttp: "http://127.0.0.1:4318",
       grafana: "http://127.0.0.1:3000",
       prometheus: "http://127.0.0.1:9090",
+      alertmanager: "http://127.0.0.1:9093",
     });
     const e = publicEndpoints(enterprise);
+    expect(e.alertmanager).toBe("http://localhost:9093");
     expect(e.otlpGrpc).toBe("https://otel.example.com");
     expect(e.grafana).toBe("https://grafana.example.com");
   });
