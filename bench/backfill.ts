@@ -293,7 +293,7 @@ export function* usageWindowSeries(
 ): Generator<WritableSeries & { readonly key: string }> {
   let person = -1;
   let sums = new UsageSums();
-  // People without an identity share their series: summed over the whole window, written last.
+  // People without an identity (a chain without user.id) share their series: summed over the whole window, written last.
   const shared = new UsageSums();
   for (const session of sessionsOverlapping(org, fromMs - USAGE_MARGIN_MS, toMs, o.sessions)) {
     if (o.startMs !== undefined && session.startMs < o.startMs) continue;

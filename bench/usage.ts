@@ -22,7 +22,7 @@ import { RUN_MARKER_ATTRIBUTE } from "../components/privacy.js";
 import { DEFAULT_RECORDING_OPTIONS, ORG_LABELS, RECORDED_LAST_SAMPLE, RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
 import type { Settings } from "../components/settings.js";
 import { liftedKeys } from "../components/collector-config.js";
-import { IDENTITY_ATTRIBUTES, USAGE_COUNTERS, USER_ACTIVITY, USER_ATTRIBUTE } from "../components/usage-series.js";
+import { ATTRIBUTED_COUNTERS, USAGE_COUNTERS, USER_ACTIVITY, USER_ATTRIBUTE, resolveUser } from "../components/usage-series.js";
 import { durationMs } from "../lib/duration.js";
 import { commonAttributes, resourceAttributes, sessionRecords, type Attributes, type SimSession } from "../simulator/index.js";
 import type { WritableSeries } from "./openmetrics.js";
@@ -38,11 +38,13 @@ export interface UsagePipeline {
   /** Resource attributes transform/labels copies onto data points that lack them. */
   readonly liftKeys: readonly string[];
   /** Per Claude Code metric (wire name): the usage series it is summed into, and the attributes kept. */
-  readonly counters: ReadonlyMap<string, { readonly series: string; readonly keys: readonly string[] }>;
+  readonly counters: ReadonlyMap<string, readonly { readonly series: string; readonly keys: readonly string[] }[]>;
   /** Attributes the activity series keeps. */
   readonly activityKeys: readonly string[];
   readonly batchMs: number;
   readonly instance: string;
+  /** privacy.identityChain: who a session's series belong to. */
+  readonly identityChain: readonly string[];
 }
 
 interface ConnectorConfig {
@@ -61,13 +63,18 @@ export function usagePipeline(settings: Settings, instance = COLLECTOR_INSTANCE)
     if (!def) throw new Error(`the usage connector writes no ${series}`);
     return def.attributes.map((a) => a.key);
   };
-  const counters = new Map(Object.values(USAGE_COUNTERS).map((u) => [METRICS[u.metric].name as string, { series: u.series, keys: keysOf(u.series) }]));
+  const counters = new Map<string, { series: string; keys: string[] }[]>();
+  for (const u of [...Object.values(USAGE_COUNTERS), ...Object.values(ATTRIBUTED_COUNTERS)]) {
+    const name = METRICS[u.metric].name as string;
+    counters.set(name, [...(counters.get(name) ?? []), { series: u.series, keys: keysOf(u.series) }]);
+  }
   return {
     liftKeys: liftedKeys(c.labelAttributes),
     counters,
     activityKeys: keysOf(USER_ACTIVITY.series),
     batchMs: durationMs(c.batchTimeout),
     instance,
+    identityChain: settings.privacy.identityChain,
   };
 }
 
@@ -89,8 +96,9 @@ export interface SessionUsage {
   /** Newest batch time the session contributes to. */
   readonly lastMs: number;
   /**
-   * Whether its series name a person (`user`): those of people without any identity attribute are
-   * shared by everyone alike (same team, same client), and the collector sums them together.
+   * Whether its series name someone (`user`): with an identity chain that does not end in the
+   * installation id, those of people without any identity attribute are shared by everyone alike
+   * (same team, same client), and the collector sums them together.
    */
   readonly identified: boolean;
 }
@@ -126,7 +134,7 @@ export function sessionUsage(session: SimSession, p: UsagePipeline, intervalMs =
   for (const k of p.liftKeys) if (resource[k] !== undefined) attrs[k] = String(resource[k]);
   const common = commonAttributes(session);
   for (const k in common) attrs[k] = String(common[k]);
-  const identity = IDENTITY_ATTRIBUTES.map((k) => attrs[k]).find((v) => v !== undefined && v !== "");
+  const identity = resolveUser(attrs, p.identityChain);
   if (identity !== undefined) attrs[USER_ATTRIBUTE] = identity;
   const job = String(resource["service.name"]);
 
@@ -154,8 +162,7 @@ export function sessionUsage(session: SimSession, p: UsagePipeline, intervalMs =
   const activity = target(USER_ACTIVITY.series, outputLabels(p.activityKeys, attrs, {}, job, p.instance));
   let lastMs = -Infinity;
   for (const s of streams.values()) {
-    const counter = p.counters.get(METRICS[s.metric].name);
-    const sums = counter ? target(counter.series, outputLabels(counter.keys, attrs, s.own, job, p.instance)) : undefined;
+    const sums = (p.counters.get(METRICS[s.metric].name) ?? []).map((c) => target(c.series, outputLabels(c.keys, attrs, s.own, job, p.instance)));
     let i = 0;
     for (const t of ticks) {
       if (i >= s.times.length) break;
@@ -164,7 +171,7 @@ export function sessionUsage(session: SimSession, p: UsagePipeline, intervalMs =
       while (i < s.times.length && (s.times[i] as number) <= t) delta += s.values[i++] as number;
       const b = batchTime(t, p.batchMs);
       lastMs = Math.max(lastMs, b);
-      if (sums) sums.set(b, (sums.get(b) ?? 0) + delta);
+      for (const into of sums) into.set(b, (into.get(b) ?? 0) + delta);
       if (delta !== 0) activity.set(b, (activity.get(b) ?? 0) + 1);
     }
   }

@@ -167,7 +167,7 @@ function adoptionRule(floor: number): AlertingRule {
     for: "2h",
     severity: "warning",
     summary: "Fewer people used Claude Code this week than expected",
-    description: `{{ $value }} people used Claude Code in the last 7 days; the floor is ${floor}.`,
+    description: `{{ $value }} people used Claude Code in the last 7 days (installations counted for sessions with no identity of a person); the floor is ${floor}.`,
     runbook:
       "Open the Adoption dashboard by team: where use stalled. Check that the managed settings reach new machines (a team missing entirely is usually a rollout gap).",
     noData: "fires",

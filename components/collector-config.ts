@@ -103,9 +103,10 @@ function liftStatement(key: string, ctx: "datapoint" | "log" = "datapoint"): str
  *   metrics/usage      one increment per person and label set per batch (collector-usage.ts)
  *                      → replica label, gauge → zero increments dropped → batch → Prometheus
  *   logs               OTLP → memory_limiter → transform/identity → mark → forward/logs, forward/governance
- *   logs/store         → scrub content → batch → Loki
- *   logs/api_events    → org labels lifted → batch → signal_to_metrics/api_events: API requests
- *                      and errors per model and batch, into metrics/usage (for the error alerts)
+ *   logs/store         → scrub content → identity chain (the same `user` as on the metrics) → batch → Loki
+ *   logs/api_events    → org labels lifted, values cut → batch → signal_to_metrics/api_events:
+ *                      API requests, errors and refusals, compactions, subagent runs, skills,
+ *                      plugins and MCP connections counted per batch, into metrics/usage
  *   governance         the marked items counted (count connector) under one resource per collector
  *                      replica → delta_to_cumulative → Prometheus: what the policy removed is counted.
  *
@@ -181,7 +182,14 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
       spike_limit_mib: Math.max(16, Math.floor(c.memoryLimitMiB / 5)),
     },
     [id.labels]: { error_mode: "ignore", metric_statements: liftedKeys(c.labelAttributes).map((k) => liftStatement(k)) },
-    [id.eventLabels]: { error_mode: "ignore", log_statements: liftedKeys(c.labelAttributes).map((k) => liftStatement(k, "log")) },
+    // The event counts' labels are cut like every metric label (this pipeline's copy only: Loki keeps the event as scrubbed).
+    [id.eventLabels]: {
+      error_mode: "ignore",
+      log_statements: [
+        ...liftedKeys(c.labelAttributes).map((k) => liftStatement(k, "log")),
+        `truncate_all(log.attributes, ${settings.privacy.maxLabelValueLength})`,
+      ],
+    },
     [id.mark]: { ...failClosed, metric_statements: labelMarkStatements(policy), log_statements: contentMarkStatements(policy) },
     [id.boundLabels]: { ...failClosed, metric_statements: labelStatements(policy) },
     [id.scrubContent]: { ...failClosed, log_statements: contentStatements(policy) },
@@ -193,7 +201,11 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
     // to the next; delta_to_cumulative refuses a point that is not newer. Counted now, dated now.
     [id.governanceTime]: { ...failClosed, metric_statements: ["set(datapoint.start_time, Now())", "set(datapoint.time, Now())"] },
     [id.cumulativeToDelta]: cumulativeToDelta(),
-    [id.identityChain]: { ...failClosed, metric_statements: identityChainStatements() },
+    [id.identityChain]: {
+      ...failClosed,
+      metric_statements: identityChainStatements("datapoint", settings.privacy.identityChain),
+      log_statements: identityChainStatements("log", settings.privacy.identityChain),
+    },
     [id.usageOutput]: { ...failClosed, metric_statements: usageOutputStatements() },
     [id.dropZero]: { error_mode: "propagate", metric_conditions: [dropZeroCondition()] },
     [id.deltaToCumulative]: { max_stale: c.deltaMaxStale },
@@ -274,7 +286,7 @@ export function renderCollectorConfig(settings: Settings, targets: CollectorTarg
         },
         "logs/store": {
           receivers: [id.forwardLogs],
-          processors: [id.scrubContent, id.batch],
+          processors: [id.scrubContent, id.identityChain, id.batch],
           exporters: logsExporters,
         },
         // API requests and errors counted per batch, for the error alerts (the events stay in Loki).

@@ -7,8 +7,10 @@ import { EVENTS } from "./claude/telemetry.js";
 import {
   API_EVENT_COMMON_ATTRIBUTES,
   API_EVENT_COUNTERS,
+  ATTRIBUTED_COUNTERS,
   COMMON_ATTRIBUTES,
-  IDENTITY_ATTRIBUTES,
+  INSTALLATION_ATTRIBUTE,
+  INSTALLATION_PREFIX,
   USAGE_COUNTERS,
   USER_ACTIVITY,
   USER_ATTRIBUTE,
@@ -34,10 +36,21 @@ export function cumulativeToDelta(): Record<string, unknown> {
   return { initial_value: "auto", max_staleness: CUMULATIVE_STREAM_MEMORY };
 }
 
-/** OTTL giving each data point its `user`: the first identity attribute present (later statements win). */
-export function identityChainStatements(): string[] {
-  const path = (k: string) => `datapoint.attributes[${q(k)}]`;
-  return [...IDENTITY_ATTRIBUTES].reverse().map((k) => `set(${path(USER_ATTRIBUTE)}, ${path(k)}) where ${path(k)} != nil and ${path(k)} != ""`);
+/**
+ * OTTL giving each data point or event its `user`: the first attribute of the chain present (later
+ * statements win, so they run in reverse). An attribute is read from the item, else from its
+ * resource (a client that does not copy OTEL_RESOURCE_ATTRIBUTES onto items); `user.id` names an
+ * installation and is written with INSTALLATION_PREFIX.
+ */
+export function identityChainStatements(ctx: "datapoint" | "log", chain: readonly string[]): string[] {
+  const user = `${ctx}.attributes[${q(USER_ATTRIBUTE)}]`;
+  const present = (path: string) => `${path} != nil and ${path} != ""`;
+  const value = (k: string, path: string) => (k === INSTALLATION_ATTRIBUTE ? `Concat([${q(INSTALLATION_PREFIX)}, ${path}], "")` : path);
+  return [...chain].reverse().flatMap((k) => {
+    const own = `${ctx}.attributes[${q(k)}]`;
+    const resource = `resource.attributes[${q(k)}]`;
+    return [`set(${user}, ${value(k, resource)}) where ${present(resource)}`, `set(${user}, ${value(k, own)}) where ${present(own)}`];
+  });
 }
 
 interface Extras {
@@ -53,7 +66,7 @@ const kept = (keys: readonly string[]) => [...new Set(keys)].map((key) => ({ key
 export function usageConnector(extras: Extras): Record<string, unknown> {
   const common = [...COMMON_ATTRIBUTES, ...extras.labelAttributes, ...extras.optional];
   const resource = [{ key: "service.name" }];
-  const sums = Object.values(USAGE_COUNTERS).map((c) => ({
+  const sums = [...Object.values(USAGE_COUNTERS), ...Object.values(ATTRIBUTED_COUNTERS)].map((c) => ({
     name: c.series,
     description: `Amount of ${METRICS[c.metric].name} added since the previous sample (per person and label set)`,
     conditions: [`metric.name == ${q(METRICS[c.metric].name)} and ${DELTA_SUM}`],
@@ -80,8 +93,8 @@ export function apiEventsConnector(labelAttributes: readonly string[]): Record<s
   const resource = [{ key: "service.name" }];
   const logs = Object.values(API_EVENT_COUNTERS).map((c) => ({
     name: c.series,
-    description: `${EVENTS[c.event].name} events counted in the batch (per model and org labels)`,
-    conditions: [`log.attributes["event.name"] == ${q(EVENTS[c.event].name)}`],
+    description: `${EVENTS[c.event].name} events counted in the batch (per org labels and the event's own)`,
+    conditions: [[`log.attributes["event.name"] == ${q(EVENTS[c.event].name)}`, ...("where" in c ? [c.where] : [])].join(" and ")],
     attributes: kept([...API_EVENT_COMMON_ATTRIBUTES, ...labelAttributes, ...c.own]),
     include_resource_attributes: resource,
     sum: { value: "1.0" },

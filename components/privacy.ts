@@ -6,6 +6,7 @@ import { z } from "zod";
 import { secret } from "./settings-fields.js";
 import { METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel } from "./claude/telemetry.js";
 import type { Settings } from "./settings.js";
+import { DEFAULT_IDENTITY_CHAIN, INSTALLATION_ATTRIBUTE } from "./usage-series.js";
 
 const attributeKey = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.]*$/, { message: "must be an attribute key such as team or cost_center" });
 
@@ -27,6 +28,15 @@ export const privacySettingsSchema = z
     maxContentLength: z.number().int().min(64).max(65536).default(4096).describe("with content capture acknowledged: the longest content value kept"),
     maxLabelValueLength: z.number().int().min(16).max(1024).default(128).describe("the longest metric label value kept (a longer one is cut)"),
     extraMetricLabels: z.array(attributeKey).max(20).default([]).describe("attributes allowed as metric labels beyond the catalog's and the org attributes"),
+    identityChain: z
+      .array(attributeKey)
+      .min(1, { message: "needs at least one attribute" })
+      .max(8)
+      .refine((keys) => new Set(keys).size === keys.length, { message: "names an attribute twice" })
+      .default([...DEFAULT_IDENTITY_CHAIN])
+      .describe(
+        "who a session belongs to: the first of these attributes present (`user.id` counts installations, shown as `installation:<id>`; leave it out to count only people)",
+      ),
   })
   .strict();
 
@@ -87,12 +97,16 @@ function hashed(ctx: Context, key: string): string {
  */
 export function identityStatements(ctx: Context, p: PrivacySettings): string[] {
   if (p.identity === "email") return [];
+  // The org's own identity attributes in the chain name people as much as an email does; the
+  // installation id is anonymous (hashing it would hide nothing) and only `drop` removes it.
+  const notPeople: readonly string[] = [...ACCOUNT_ATTRIBUTES, INSTALLATION_ATTRIBUTE];
+  const people = [...new Set([...PERSON_ATTRIBUTES, ...p.identityChain.filter((k) => !notPeople.includes(k))])];
   if (p.identity === "hash") {
-    const keys = [...PERSON_ATTRIBUTES, ...(p.hashAccountIds ? ACCOUNT_ATTRIBUTES : [])];
+    const keys = [...people, ...(p.hashAccountIds ? ACCOUNT_ATTRIBUTES : [])];
     const noKey = `"\${env:${IDENTITY_HASH_KEY_ENV}}" == ""`;
     return [...keys.map((k) => `delete_key(${ctx}.attributes, ${q(k)}) where ${noKey}`), ...keys.map((k) => hashed(ctx, k))];
   }
-  return [...PERSON_ATTRIBUTES, ...ACCOUNT_ATTRIBUTES, "user.id"].map((k) => `delete_key(${ctx}.attributes, ${q(k)})`);
+  return [...new Set([...people, ...ACCOUNT_ATTRIBUTES, INSTALLATION_ATTRIBUTE])].map((k) => `delete_key(${ctx}.attributes, ${q(k)})`);
 }
 
 const anchoredAlternatives = (keys: readonly string[]) => `^(${keys.map((k) => k.replace(/[.]/g, "\\.")).join("|")})$`;
@@ -124,6 +138,7 @@ export function metricLabelAllowList(input: PrivacyInput): string[] {
       "service.name",
       ...STANDARD_ATTRIBUTES,
       ...PERSON_ATTRIBUTES,
+      ...input.privacy.identityChain,
       ...ORG_ATTRIBUTES,
       ...input.labelAttributes,
       ...catalog,
@@ -177,19 +192,36 @@ export function collectedTable(input: PrivacyInput): CollectedRow[] {
       : p.identity === "hash"
         ? `replaced by a keyed SHA-256 hash: email, org identity${p.hashAccountIds ? ", account ids" : " (account ids kept)"}`
         : "removed: email, org identity, account ids and the installation id (team-level figures only)";
+  const chain =
+    p.identity === "drop"
+      ? []
+      : [
+          {
+            what: "Who: which identity names a session",
+            kept: `the first present of ${p.identityChain.map((k) => `\`${k}\``).join(", ")}${
+              p.identityChain.includes(INSTALLATION_ATTRIBUTE)
+                ? "; sessions with no identity of a person (API key, Bedrock, Vertex) count per installation"
+                : "; sessions with none of them count for no one"
+            }`,
+          },
+        ];
   return [
     {
       what: "Usage: cost, tokens, sessions, active time, lines of code, commits, pull requests, edit decisions",
-      kept: `summed per ${p.identity === "drop" ? "" : "person, "}team, department, cost centre, environment and model; never per session`,
+      kept: `summed per ${p.identity === "drop" ? "" : "person, "}team, department, cost centre, environment and model (cost and tokens also per query source, subagent, skill, plugin, MCP server and tool); never per session`,
     },
     { what: "Who: person identity", kept: who },
+    ...chain,
     {
       what: "Content: prompt text, assistant responses, tool parameters and content, raw API bodies",
       kept: input.contentCaptureAcknowledged
         ? `kept when the clients send it (content capture acknowledged), cut at ${p.maxContentLength} characters`
         : `removed by the collector whatever the clients send; no event value kept longer than ${NO_CAPTURE_MAX_LENGTH} characters`,
     },
-    { what: "Events: prompts (length only), API requests and errors, tool results and decisions", kept: "kept, with the attributes above applied" },
+    {
+      what: "Events: prompts (length only), API requests, errors and refusals, tool results and decisions, compactions, subagents, skills, plugins, MCP connections",
+      kept: "kept, with the attributes above applied; some also counted per team (not per person) as metrics",
+    },
     {
       what: "Metric labels",
       kept: `the org attributes, ${p.identity === "drop" ? "" : "the person, "}each metric's own (model, type, …)${p.extraMetricLabels.length > 0 ? `, ${p.extraMetricLabels.join(", ")}` : ""}, out of ${metricLabelAllowList(input).length} known attributes (values over ${p.maxLabelValueLength} characters cut, unknown values of closed sets counted as "other")`,

@@ -121,7 +121,14 @@ export const alertingSchema = z
     serverErrorsPer10m: z.number().int().min(1).default(10).describe("alert when a model has at least this many 5xx errors in 10 minutes"),
     silenceAfter: duration().default("30m").describe("alert when no Claude Code data arrived for this long within working hours while the collector is up"),
     workingHours: workingHoursSchema.prefault({}),
-    minWeeklyActivePeople: z.number().int().min(1).optional().describe("alert when fewer people (with a sign-in identity) used Claude Code in the last 7 days"),
+    minWeeklyActivePeople: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "alert when fewer people used Claude Code in the last 7 days (counted as the dashboards count them: installations stand in for sessions with no identity of a person)",
+      ),
     receivers: receiversSchema.prefault({}),
   })
   .strict();

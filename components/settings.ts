@@ -9,6 +9,7 @@ import { collectorSchema, grafanaSchema, imagesSchema, lokiSchema, prometheusSch
 import { dockerSchema, kubernetesSchema, type KubernetesSettings } from "./settings-platforms.js";
 import { clientSettingsSchema } from "./claude/client-settings-schema.js";
 import { privacySettingsSchema } from "./privacy.js";
+import { DEFAULT_IDENTITY_CHAIN, INSTALLATION_ATTRIBUTE } from "./usage-series.js";
 import { alertingSchema } from "./settings-alerting.js";
 import { durationMs } from "../lib/duration.js";
 import { STACK_NAME } from "./stack-name.js";
@@ -49,6 +50,22 @@ const stackSchema = crossCheck(
     const retention = isRecord(s.prometheus) && typeof s.prometheus.retentionTime === "string" ? s.prometheus.retentionTime : "15d";
     if (typeof alerting.monthlyBudgetUsd === "number" && DURATION_RE.test(retention) && durationMs(retention) < MONTH_MS) {
       report(["alerting", "monthlyBudgetUsd"], `needs prometheus.retentionTime of 31d or more to see the whole month (it is ${retention})`);
+    }
+    // An identity from MDM counts only if the chain reads it, and reads it before the installation.
+    const perUser = isRecord(client.perUserIdentity) ? client.perUserIdentity : undefined;
+    const privacy = isRecord(s.privacy) ? s.privacy : {};
+    const chain: unknown[] = Array.isArray(privacy.identityChain) ? privacy.identityChain : [...DEFAULT_IDENTITY_CHAIN];
+    const perUserAttribute = perUser && typeof perUser.attribute === "string" ? perUser.attribute : perUser ? "enduser.id" : undefined;
+    if (perUserAttribute !== undefined) {
+      const at = chain.indexOf(perUserAttribute);
+      const installation = chain.indexOf(INSTALLATION_ATTRIBUTE);
+      if (at < 0)
+        report(
+          ["client", "perUserIdentity", "attribute"],
+          `${perUserAttribute} is not in privacy.identityChain: no panel would count it, and the privacy policy would not hash or drop it`,
+        );
+      else if (installation >= 0 && installation < at)
+        report(["client", "perUserIdentity", "attribute"], `${perUserAttribute} comes after user.id in privacy.identityChain, so it is never used`);
     }
     const attrEnv = isRecord(client.resourceAttributes) ? client.resourceAttributes.environment : undefined;
     if (typeof attrEnv === "string" && typeof s.environment === "string" && attrEnv !== s.environment) {

@@ -11,12 +11,32 @@
 //     second collector replica (its own `instance` label) change nothing;
 //   - no recording rule has to run every minute, so a minute Prometheus does not evaluate loses
 //     nothing; a Prometheus outage is held in the collector's queue and written afterwards.
-import { ORG_ATTRIBUTES, promLabel, type EventKey, type MetricKey } from "./claude/telemetry.js";
+import { ATTRIBUTION_NAMES, ORG_ATTRIBUTES, promLabel, type EventKey, type MetricKey } from "./claude/telemetry.js";
 
-/** Attribute (and label) naming a person; never `user.id`, which counts installations. */
+/**
+ * Attribute (and label) naming who used Claude Code: a person, or (when a session carries no
+ * identity of a person) an installation, whose value then starts with INSTALLATION_PREFIX.
+ */
 export const USER_ATTRIBUTE = "user";
-/** Attributes a person's identity is taken from, first present wins: OAuth email, org identity, account. */
-export const IDENTITY_ATTRIBUTES = ["user.email", "enduser.id", "user.account_uuid"] as const;
+/** Claude Code's anonymous per-installation id: it counts installations, not people. */
+export const INSTALLATION_ATTRIBUTE = "user.id";
+/** How a `user` value that names an installation (`user.id`) begins, so every panel can tell. */
+export const INSTALLATION_PREFIX = "installation:";
+/**
+ * The default identity chain (privacy.identityChain): the first attribute present names the user.
+ * OAuth email, the org's own identity (OTEL_RESOURCE_ATTRIBUTES, e.g. from MDM), the account, and
+ * last the installation, so sessions signed in with an API key, Bedrock or Vertex still count.
+ */
+export const DEFAULT_IDENTITY_CHAIN = ["user.email", "enduser.id", "user.account_uuid", INSTALLATION_ATTRIBUTE] as const;
+
+/** The `user` the chain gives an item with these attributes (what the collector's statements do). */
+export function resolveUser(attributes: Readonly<Record<string, unknown>>, chain: readonly string[] = DEFAULT_IDENTITY_CHAIN): string | undefined {
+  for (const k of chain) {
+    const v = attributes[k];
+    if (v !== undefined && v !== null && v !== "") return k === INSTALLATION_ATTRIBUTE ? `${INSTALLATION_PREFIX}${String(v)}` : String(v);
+  }
+  return undefined;
+}
 
 /** Attributes every usage series keeps: the org attributes, the client (CLI or desktop) and the person. */
 export const COMMON_ATTRIBUTES = [...ORG_ATTRIBUTES, "service.name", USER_ATTRIBUTE] as const;
@@ -49,6 +69,27 @@ export const USAGE_COUNTERS = {
 } as const satisfies Record<string, UsageCounter>;
 
 /**
+ * Where the money goes: cost and tokens per query source (main, subagent, auxiliary) and per
+ * subagent, skill, plugin, MCP server and tool, per person. Separate series, so the many everyday
+ * queries on USAGE_COUNTERS never touch these labels. The client bounds the names (custom agents
+ * and MCP servers arrive as "custom", third-party skills and plugins as "third-party"); the
+ * collector cuts every value at privacy.maxLabelValueLength and maps unknown query sources to "other".
+ */
+export const ATTRIBUTED_COUNTERS = {
+  cost: counter("claude_code_attributed_cost_usd_increment", "cost", ["model", "query_source", ...ATTRIBUTION_NAMES]),
+  tokens: counter("claude_code_attributed_tokens_increment", "tokens", ["model", "type", "query_source", ...ATTRIBUTION_NAMES]),
+} as const satisfies Record<string, UsageCounter>;
+
+/** Attribution labels on the attributed series (and the error and refusal counts), as Prometheus names them. */
+export const ATTRIBUTION_LABELS = {
+  agent: promLabel("agent.name"),
+  skill: promLabel("skill.name"),
+  plugin: promLabel("plugin.name"),
+  mcpServer: promLabel("mcp_server.name"),
+  mcpTool: promLabel("mcp_tool.name"),
+} as const satisfies Record<string, string>;
+
+/**
  * Activity: per person and batch, how many non-zero Claude Code data points they sent. A sample
  * means the person used Claude Code then: the people panels count who has samples in a range.
  */
@@ -58,25 +99,46 @@ export const USER_ACTIVITY = {
 } as const;
 
 /** Every usage series name, for matchers that take them all. */
-export const USAGE_SERIES: readonly string[] = [...Object.values(USAGE_COUNTERS).map((c) => c.series), USER_ACTIVITY.series];
+export const USAGE_SERIES: readonly string[] = [
+  ...[...Object.values(USAGE_COUNTERS), ...Object.values(ATTRIBUTED_COUNTERS)].map((c) => c.series),
+  USER_ACTIVITY.series,
+];
 
 export interface ApiEventCounter {
   /** Prometheus name of the series: a gauge of events counted per batch. */
   readonly series: string;
   /** The Claude Code event counted. */
   readonly event: EventKey;
-  /** The event's own attributes kept as labels. */
+  /** The event's own attributes kept as labels (when present). */
   readonly own: readonly string[];
+  /** An OTTL condition on `log` the event must also meet. */
+  readonly where?: string;
 }
 
+/** Final refusals only: a refusal the server's model fallback retried was never seen by the developer. */
+const FINAL_REFUSAL = `not (log.attributes["server_fallback_hop"] == true or log.attributes["server_fallback_hop"] == "true")`;
+
 /**
- * API requests and errors counted from the events (one event per request, or per request that
- * failed once its retries were exhausted), for the error alerts: per model and org labels, without
- * the person (an error rate is the service's, not a developer's).
+ * Events counted per batch, per org labels and their own attributes, without the person (an error
+ * rate is the service's, not a developer's): API requests and errors (for the error alerts, and
+ * errors per subagent, skill, plugin and MCP server), refusals, exhausted retries, compactions,
+ * subagent runs, skill activations, plugins loaded and MCP server connections. Events whose
+ * attribute is absent land in the series without that label.
  */
 export const API_EVENT_COUNTERS = {
   requests: { series: "claude_code_api_requests_increment", event: "apiRequest", own: ["model"] },
-  errors: { series: "claude_code_api_errors_increment", event: "apiError", own: ["model", "status_code"] },
+  errors: { series: "claude_code_api_errors_increment", event: "apiError", own: ["model", "status_code", ...ATTRIBUTION_NAMES] },
+  refusals: { series: "claude_code_api_refusals_increment", event: "apiRefusal", own: ["model", ...ATTRIBUTION_NAMES], where: FINAL_REFUSAL },
+  retriesExhausted: { series: "claude_code_api_retries_exhausted_increment", event: "apiRetriesExhausted", own: ["model", "status_code"] },
+  compactions: { series: "claude_code_compactions_increment", event: "compaction", own: ["trigger", "success"] },
+  subagentRuns: { series: "claude_code_subagent_runs_increment", event: "subagentCompleted", own: ["agent_type"] },
+  skillActivations: { series: "claude_code_skill_activations_increment", event: "skillActivated", own: ["skill.name", "plugin.name", "invocation_trigger"] },
+  pluginLoads: { series: "claude_code_plugin_loads_increment", event: "pluginLoaded", own: ["plugin.name", "plugin.scope"] },
+  mcpConnections: {
+    series: "claude_code_mcp_connections_increment",
+    event: "mcpServerConnection",
+    own: ["status", "transport_type", "server_scope", "plugin.name", "error_code", "server_name"],
+  },
 } as const satisfies Record<string, ApiEventCounter>;
 
 /** Attributes every API event series keeps besides its own. */

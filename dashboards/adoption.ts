@@ -2,7 +2,7 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { Layout, barGauge, dashboard, stat, table, timeSeries } from "./panels.js";
-import { PEOPLE_FILTERS, activePeople, newPeople, perInterval, total } from "./queries.js";
+import { PEOPLE_FILTERS, WHO_COUNTS, activePeople, newPeople, peopleAndInstallations, perInterval, total } from "./queries.js";
 import { filterVariables } from "./variables.js";
 
 export const ADOPTION_UID = "claude-code-adoption";
@@ -18,10 +18,27 @@ export function adoptionDashboard(): Dashboard {
   const vars = PEOPLE_FILTERS;
 
   l.row("Selected range");
-  l.add(stat({ title: "Active people", description: "Distinct people, not installations.", queries: [{ expr: activePeople() }] }), 4, 4);
-  l.add(stat({ title: "New people", description: "Active in the range and not in the 30 days before it.", queries: [{ expr: newPeople() }] }), 4, 4);
+  l.add(stat({ title: "Active people", description: WHO_COUNTS, queries: peopleAndInstallations((who) => activePeople({ who })) }), 4, 4);
+  l.add(
+    stat({
+      title: "New people",
+      description: `Active in the range and not in the 30 days before it. ${WHO_COUNTS}`,
+      queries: peopleAndInstallations((who) => newPeople("30d", who)),
+    }),
+    4,
+    4,
+  );
   l.add(stat({ title: "Sessions", queries: [{ expr: total(C.sessions, { vars }) }] }), 4, 4);
-  l.add(stat({ title: "Sessions per person", decimals: 1, queries: [{ expr: `${total(C.sessions, { vars })} / ${activePeople()}` }] }), 4, 4);
+  l.add(
+    stat({
+      title: "Sessions per person",
+      description: `Per person or installation. ${WHO_COUNTS}`,
+      decimals: 1,
+      queries: [{ expr: `${total(C.sessions, { vars })} / ${activePeople()}` }],
+    }),
+    4,
+    4,
+  );
   l.add(
     stat({
       title: "Active time",
@@ -37,10 +54,11 @@ export function adoptionDashboard(): Dashboard {
   l.add(
     timeSeries({
       title: "Daily and weekly active people",
-      description: "Rolling windows ending at each point: people seen in the previous 24 hours and 7 days.",
+      description: `Rolling windows ending at each point: people and installations seen in the previous 24 hours and 7 days. ${WHO_COUNTS}`,
       queries: [
         { expr: activePeople({ range: "1d", hourly: true }), legend: "daily (24h)" },
         { expr: activePeople({ range: "7d", hourly: true }), legend: "weekly (7d)" },
+        { expr: activePeople({ range: "1d", hourly: true, who: "installations" }), legend: "daily, of them installations" },
       ],
     }).interval("1h"),
     12,
@@ -49,6 +67,7 @@ export function adoptionDashboard(): Dashboard {
   l.add(
     timeSeries({
       title: "Daily active people by team",
+      description: `People and installations. ${WHO_COUNTS}`,
       queries: [{ expr: activePeople({ range: "1d", hourly: true, by: ["team"] }), legend: "{{team}}" }],
     }).interval("1h"),
     12,
@@ -59,6 +78,7 @@ export function adoptionDashboard(): Dashboard {
   l.add(
     barGauge({
       title: "Sessions per person by team",
+      description: `Per person or installation. ${WHO_COUNTS}`,
       decimals: 1,
       queries: [{ expr: `${total(C.sessions, { vars, by: ["team"] })} / ${activePeople({ by: ["team"] })}`, legend: "{{team}}" }],
     }),
@@ -79,15 +99,18 @@ export function adoptionDashboard(): Dashboard {
   l.add(
     table({
       title: "Adoption by team",
+      description: WHO_COUNTS,
       queries: [
-        { expr: activePeople({ by: ["team"] }) },
+        { expr: activePeople({ by: ["team"], who: "people" }) },
+        { expr: activePeople({ by: ["team"], who: "installations" }) },
         { expr: total(C.sessions, { vars, by: ["team"] }) },
         { expr: total(C.activeTime, { vars, by: ["team"], where: ['type="user"'] }) },
       ],
     })
       .overrideByName("Value #A", [{ id: "displayName", value: "Active people" }])
-      .overrideByName("Value #B", [{ id: "displayName", value: "Sessions" }])
-      .overrideByName("Value #C", [
+      .overrideByName("Value #B", [{ id: "displayName", value: "Installations (no person identity)" }])
+      .overrideByName("Value #C", [{ id: "displayName", value: "Sessions" }])
+      .overrideByName("Value #D", [
         { id: "displayName", value: "Active time (user)" },
         { id: "unit", value: "s" },
       ]),

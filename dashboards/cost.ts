@@ -2,7 +2,7 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { COST_NOTE, Layout, barGauge, dashboard, stat, table, text, timeSeries } from "./panels.js";
-import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
+import { ALL_FILTERS, WHO_COUNTS, activePeople, peopleAndInstallations, perInterval, total } from "./queries.js";
 import { filterVariables } from "./variables.js";
 
 export const COST_UID = "claude-code-cost";
@@ -28,8 +28,17 @@ export function costDashboard(): Dashboard {
   l.add(text("About these figures", COST_NOTE), 24, 3);
   l.row("Selected range");
   l.add(stat({ title: "Estimated cost", unit: USD, queries: [{ expr: total(C.cost) }] }), 6, 4);
-  l.add(stat({ title: "Active people", queries: [{ expr: activePeople() }] }), 6, 4);
-  l.add(stat({ title: "Cost per active person", unit: USD, queries: [{ expr: `${total(C.cost)} / ${activePeople()}` }] }), 6, 4);
+  l.add(stat({ title: "Active people", description: WHO_COUNTS, queries: peopleAndInstallations((who) => activePeople({ who })) }), 6, 4);
+  l.add(
+    stat({
+      title: "Cost per active person",
+      description: `Per person or installation. ${WHO_COUNTS}`,
+      unit: USD,
+      queries: [{ expr: `${total(C.cost)} / ${activePeople()}` }],
+    }),
+    6,
+    4,
+  );
   l.add(
     stat({
       title: "Cache-read share of input tokens",
@@ -51,6 +60,7 @@ export function costDashboard(): Dashboard {
   l.add(
     barGauge({
       title: "Cost per active person by team",
+      description: `Per person or installation. ${WHO_COUNTS}`,
       unit: USD,
       queries: [{ expr: `${total(C.cost, { by: ["team"] })} / ${activePeople({ by: ["team"] })}`, legend: "{{team}}" }],
     }),
@@ -72,7 +82,7 @@ export function costDashboard(): Dashboard {
   l.add(
     table({
       title: "Top spenders",
-      description: "People with the highest estimated cost in the range. Sessions signed in with an API key and no org identity have an empty user.",
+      description: `People with the highest estimated cost in the range; an installation shows as installation:<user.id>. ${WHO_COUNTS}`,
       unit: USD,
       sortBy: "Value",
       queries: [{ expr: `topk(20, ${total(C.cost, { by: ["user", "team"] })})` }],
@@ -83,6 +93,7 @@ export function costDashboard(): Dashboard {
   l.add(
     table({
       title: "Cost and tokens by person",
+      description: `An installation shows as installation:<user.id>. ${WHO_COUNTS}`,
       queries: [
         { expr: total(C.cost, { by: ["user", "team", "cost_center"] }), legend: "cost" },
         { expr: total(C.tokens, { by: ["user", "team", "cost_center"] }), legend: "tokens" },

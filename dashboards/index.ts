@@ -2,6 +2,7 @@
 // component writes each file into the provisioned folder; the overview is the home dashboard.
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { adoptionDashboard } from "./adoption.js";
+import { attributionDashboard } from "./attribution.js";
 import { costDashboard } from "./cost.js";
 import { DEVELOPER_UID, developerDashboard } from "./developer.js";
 import { overviewDashboard } from "./overview.js";
@@ -11,9 +12,15 @@ import { DEFAULT_DASHBOARD_POLICY, withPersonNotes, type DashboardPolicy } from 
 
 /** Every dashboard, home dashboard first, saying what the stack's privacy policy keeps. */
 export function allDashboards(policy: DashboardPolicy = DEFAULT_DASHBOARD_POLICY): Dashboard[] {
-  return [overviewDashboard(policy), costDashboard(), adoptionDashboard(), developerDashboard(policy), qualityDashboard(), pipelineDashboard()].map((d) =>
-    withPersonNotes(d, policy, d.uid === DEVELOPER_UID),
-  );
+  return [
+    overviewDashboard(policy),
+    costDashboard(),
+    adoptionDashboard(),
+    attributionDashboard(),
+    developerDashboard(policy),
+    qualityDashboard(),
+    pipelineDashboard(),
+  ].map((d) => withPersonNotes(d, policy, d.uid === DEVELOPER_UID));
 }
 
 /** File name of a dashboard: its stable UID (the overview is `claude-code-overview.json`). */

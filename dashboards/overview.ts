@@ -3,7 +3,7 @@ import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { COST_NOTE, Layout, dashboard, pie, stat, text, timeSeries } from "./panels.js";
 import { COLLECTED_PANEL_TITLE, collectedPanelMarkdown, type DashboardPolicy } from "./privacy.js";
-import { ALL_FILTERS, activePeople, perInterval, total } from "./queries.js";
+import { ALL_FILTERS, WHO_COUNTS, activePeople, peopleAndInstallations, perInterval, total } from "./queries.js";
 import { costByModelOverTime, tokensByTypeOverTime } from "./usage-panels.js";
 import { filterVariables } from "./variables.js";
 
@@ -18,11 +18,7 @@ export function overviewDashboard(policy: DashboardPolicy): Dashboard {
   const l = new Layout(d);
 
   l.row("Selected range");
-  l.add(
-    stat({ title: "Active people", description: "Distinct people (email, org identity or account), not installations.", queries: [{ expr: activePeople() }] }),
-    4,
-    4,
-  );
+  l.add(stat({ title: "Active people", description: WHO_COUNTS, queries: peopleAndInstallations((who) => activePeople({ who })) }), 4, 4);
   l.add(stat({ title: "Sessions", queries: [{ expr: total(C.sessions) }] }), 4, 4);
   l.add(stat({ title: "Estimated cost", description: COST_NOTE, unit: "currencyUSD", queries: [{ expr: total(C.cost) }] }), 4, 4);
   l.add(stat({ title: "Tokens", unit: "short", queries: [{ expr: total(C.tokens) }] }), 4, 4);

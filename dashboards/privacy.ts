@@ -37,7 +37,7 @@ export const DROPPED_IDENTITY_NOTE = "No person identity: this stack drops it (p
  * Whether a query is about people: it reads the presence series, needs a person (`user!=""`) or
  * groups by person. A `user=~"$user"` filter alone is not: with "All" it keeps everyone's usage.
  */
-function readsPeople(expr: string): boolean {
+export function readsPeople(expr: string): boolean {
   const groupsByUser = [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].some((m) =>
     (m[1] as string)
       .split(",")

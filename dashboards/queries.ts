@@ -1,9 +1,9 @@
 // PromQL and LogQL building blocks shared by the dashboards. Dashboards read the per-person usage
 // series the collector writes (components/usage-series.ts: few series, exact sums); only the pipeline-health dashboard
 // reads raw metrics. Names come from the catalog, usage-series.ts and the rules module, never retyped.
-import { EVENTS, SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
+import { EVENTS, SERVICE_NAME_REGEX, promLabel } from "../components/claude/telemetry.js";
 import { RECORDED_USERS, USER_LABEL } from "../components/prometheus-rules.js";
-import { USER_ACTIVITY, type UsageCounter } from "../components/usage-series.js";
+import { API_EVENT_COMMON_ATTRIBUTES, INSTALLATION_PREFIX, USER_ACTIVITY, type ApiEventCounter, type UsageCounter } from "../components/usage-series.js";
 
 /** Dashboard variables and the label each one filters. */
 export const VARIABLES = {
@@ -45,25 +45,74 @@ export function total(counter: UsageCounter, q: CounterQuery = {}): string {
   return `${agg} (sum_over_time(${counter.series}{${sel}}[${q.range ?? "$__range"}]))`;
 }
 
+/** Labels of an event counter's series: the org labels, service name and its own attributes. */
+function eventLabels(counter: ApiEventCounter): string[] {
+  return [...API_EVENT_COMMON_ATTRIBUTES, ...counter.own].map(promLabel);
+}
+
+/** Sum of an event counter over a range (events carry no person: the person filter does not apply). */
+export function eventTotal(counter: ApiEventCounter, q: CounterQuery = {}): string {
+  const labels = eventLabels(counter);
+  const sel = matchers(
+    (q.vars ?? ALL_FILTERS).filter((v) => labels.includes(VARIABLES[v])),
+    q.where ?? [],
+  );
+  const agg = q.by && q.by.length > 0 ? `sum by (${q.by.join(", ")})` : "sum";
+  return `${agg} (sum_over_time(${counter.series}{${sel}}[${q.range ?? "$__range"}]))`;
+}
+
+/**
+ * The `n` largest groups of a one-label aggregation, and the others summed into one group whose
+ * label is "(rest)" (absent when there are no others).
+ */
+export function topWithRest(expr: string, label: string, n: number): string {
+  return `topk(${n}, ${expr}) or label_replace((sum(${expr}) - sum(topk(${n}, ${expr}))) > 0, "${label}", "(rest)", "", "")`;
+}
+
 /** The same, per graph interval (panels set a minimum interval of one client export interval). */
 export function perInterval(counter: UsageCounter, q: Omit<CounterQuery, "range"> = {}): string {
   return total(counter, { ...q, range: "$__interval" });
 }
 
-/** People (not installations) seen in the range, as one series per `by` group. */
-export function activePeople(q: { by?: readonly string[]; range?: string; vars?: readonly VariableName[]; hourly?: boolean } = {}): string {
+/**
+ * Who the people queries count: everyone the identity chain names (`all`), only people, or only
+ * installations (sessions that carried no identity of a person: `user` = `installation:<user.id>`).
+ */
+export type Who = "all" | "people" | "installations";
+
+const INSTALLATION_REGEX = `${INSTALLATION_PREFIX}.+`;
+const WHO_MATCHER: Record<Who, string> = {
+  all: `${USER_LABEL}!=""`,
+  people: `${USER_LABEL}!~"${INSTALLATION_REGEX}|"`,
+  installations: `${USER_LABEL}=~"${INSTALLATION_REGEX}"`,
+};
+
+/** Users (people, and installations where the chain ends with one) seen in the range, one series per `by` group. */
+export function activePeople(q: { by?: readonly string[]; range?: string; vars?: readonly VariableName[]; hourly?: boolean; who?: Who } = {}): string {
   const series = q.hourly ? RECORDED_USERS.perHour : USER_ACTIVITY.series;
   const by = q.by ?? [];
-  const sel = matchers(q.vars ?? PEOPLE_FILTERS, [`${USER_LABEL}!=""`]);
+  const sel = matchers(q.vars ?? PEOPLE_FILTERS, [WHO_MATCHER[q.who ?? "all"]]);
   const people = `group by (${[...by, USER_LABEL].join(", ")}) (count_over_time(${series}{${sel}}[${q.range ?? "$__range"}]))`;
   return by.length > 0 ? `count by (${by.join(", ")}) (${people})` : `count(${people})`;
 }
 
-/** People active in the range who were not active in the `history` before it. */
-export function newPeople(history = "30d"): string {
-  const seen = `group by (${USER_LABEL}) (count_over_time(${USER_ACTIVITY.series}{${matchers(PEOPLE_FILTERS, [`${USER_LABEL}!=""`])}}[$__range]))`;
-  const before = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perHour}{${USER_LABEL}!=""}[${history}] offset $__range))`;
+/** Users active in the range who were not active in the `history` before it. */
+export function newPeople(history = "30d", who: Who = "all"): string {
+  const seen = `group by (${USER_LABEL}) (count_over_time(${USER_ACTIVITY.series}{${matchers(PEOPLE_FILTERS, [WHO_MATCHER[who]])}}[$__range]))`;
+  const before = `group by (${USER_LABEL}) (count_over_time(${RECORDED_USERS.perHour}{${WHO_MATCHER[who]}}[${history}] offset $__range))`;
   return `count(${seen} unless ${before})`;
+}
+
+/** How the people panels say what they count. */
+export const WHO_COUNTS =
+  "Counted by the identity chain (privacy.identityChain): email, org identity (enduser.id) or account; a session with none of them (API key, Bedrock, Vertex) counts as an installation (user.id), shown apart, never as a person.";
+
+/** A stat's two values: people, and installations standing in for people (0 when every session names a person). */
+export function peopleAndInstallations(f: (who: Who) => string): { expr: string; legend: string }[] {
+  return [
+    { expr: `${f("people")} or vector(0)`, legend: "people" },
+    { expr: `${f("installations")} or vector(0)`, legend: "installations (no person identity)" },
+  ];
 }
 
 // ---- LogQL --------------------------------------------------------------------------------------
@@ -73,8 +122,8 @@ export function lokiSelector(vars: readonly VariableName[] = ORG_FILTERS): strin
   return `{service_name=~"${SERVICE_NAME_REGEX}"${vars.length ? ", " + matchers(vars) : ""}}`;
 }
 
-/** Structured-metadata filter for one person, whichever identity attribute names them. */
-export const LOKI_USER_FILTER = `| user_email=~"$user" or enduser_id=~"$user" or user_account_uuid=~"$user"`;
+/** Structured-metadata filter for one user: the collector gives events the same `user` as the metrics. */
+export const LOKI_USER_FILTER = `| ${USER_LABEL}=~"$user"`;
 
 /**
  * Events of one kind. Org variables go into the stream selector (index labels); person and model

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../lib/cli.js";
 import { parseDuration, type DurationSyntax } from "../lib/duration.js";
 import type { OtlpTarget, Protocol, Temporality } from "./exporters.js";
-import type { SimulationOptions } from "./model.js";
+import type { AuthMode, SimulationOptions } from "./model.js";
 
 export interface SimulateCommand {
   readonly help: boolean;
@@ -45,6 +45,10 @@ Simulated organisation
   --seed N                PRNG seed: the same seed sends the same data (default 42)
   --marker VALUE          add simulation.run=VALUE to every resource, data point and event so a check
                           can find its own data (not a Claude Code attribute; off by default)
+  --auth A                how people sign in: mixed (default: about 85% OAuth, 15% API key), oauth, or
+                          api-key (no user.email, account or organization ids on any record)
+  --enduser-id            give every person an enduser.id (login-style, unique) in OTEL_RESOURCE_ATTRIBUTES:
+                          on the resource and every data point and event
 
 Timing
   --duration D            live: how long to run; burst: the simulated window ending now (default 5m)
@@ -124,6 +128,8 @@ const OPTIONS = {
   sessions: { type: "string" },
   seed: { type: "string" },
   marker: { type: "string" },
+  auth: { type: "string" },
+  "enduser-id": { type: "boolean" },
   duration: { type: "string" },
   burst: { type: "boolean" },
   "export-interval": { type: "string" },
@@ -157,6 +163,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommand {
   if (values.token === "") throw new UsageError("--token must not be empty");
   const marker = values.marker;
   if (marker !== undefined && (!NAME.test(marker) || marker.length > 128)) throw new UsageError("--marker must be a value without spaces, commas or '='");
+  const auth = oneOf("--auth", values.auth, ["mixed", "oauth", "api-key"] as const, "mixed");
+  const authMode: AuthMode = auth === "api-key" ? "api_key" : auth;
   const help = values.help ?? false;
   const dryRun = values["dry-run"] ?? false;
   const seed = positiveInt("--seed", values.seed, 42, 0);
@@ -191,6 +199,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateCommand {
       ...(environment ? { environment } : {}),
       ...(sessions ? { sessions } : {}),
       ...(marker ? { marker } : {}),
+      auth: authMode,
+      ...(values["enduser-id"] ? { enduserId: true } : {}),
       durationMs,
     },
     metricIntervalMs,

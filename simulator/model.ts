@@ -4,9 +4,15 @@
 import { Random } from "./random.js";
 import { MACHINES, VERSIONS, FIRST_NAMES, LAST_NAMES, EMAIL_DOMAIN, START_TYPES, MAIN_MODEL_WEIGHTS } from "./profiles.js";
 import type { ModelProfile } from "./profiles.js";
-import { buildPrompt, type SimPrompt } from "./prompts.js";
+import { buildPrompt, type PromptContext } from "./prompts.js";
+import type { SimPrompt } from "./steps.js";
+import { availableSkills, drawConnections, drawExtensions, type SimMcpConnection, type SimMcpServer, type SimPlugin } from "./extensions.js";
 
-export type { SimPrompt, SimStep, SimRequest, SimApiError, SimToolUse } from "./prompts.js";
+export type { SimPrompt, SimStep, SimRequest, SimApiError, SimToolUse, SimSkillUse, SimSubagentRun, SimCompaction, SimRefusal } from "./steps.js";
+
+/** How people sign in: "mixed" is about 85 % OAuth and 15 % API key; the others sign everyone in one way. */
+export type AuthMode = "mixed" | "oauth" | "api_key";
+export const AUTH_MODES: readonly AuthMode[] = ["mixed", "oauth", "api_key"];
 
 export interface SimulationOptions {
   /** PRNG seed: the same options and seed always give the same model. Default 42. */
@@ -32,6 +38,17 @@ export interface SimulationOptions {
    * event so a check can find its own data. Not a Claude Code attribute; absent by default.
    */
   marker?: string;
+  /**
+   * How people sign in. "mixed" (default): about 85 % OAuth, 15 % API key. "oauth" / "api_key":
+   * everyone; API-key sessions carry no user.email, user.account_uuid, user.account_id or organization.id.
+   */
+  auth?: AuthMode;
+  /**
+   * Give every person an `enduser.id` (a login-style name, unique per person) in
+   * OTEL_RESOURCE_ATTRIBUTES: on the resource and, as Claude Code copies resource attributes, on
+   * every data point and event. Default false.
+   */
+  enduserId?: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<SimulationOptions, "sessions" | "marker">> & Pick<SimulationOptions, "sessions" | "marker">;
@@ -66,6 +83,12 @@ export interface SimPerson {
   readonly costCenter: string;
   readonly environment: string;
   readonly installations: readonly SimInstallation[];
+  /** `enduser.id` from OTEL_RESOURCE_ATTRIBUTES (only with the enduserId option). */
+  readonly enduserId?: string;
+  /** Enabled plugins: newer clients send `plugin_loaded` for each at session start. */
+  readonly plugins: readonly SimPlugin[];
+  /** Configured MCP servers, those the plugins bring included. */
+  readonly mcpServers: readonly SimMcpServer[];
 }
 
 export interface SimSession {
@@ -78,6 +101,8 @@ export interface SimSession {
   readonly startMs: number;
   readonly endMs: number;
   readonly prompts: readonly SimPrompt[];
+  /** One attempt per configured MCP server at start (events from newer clients only). */
+  readonly mcpConnections: readonly SimMcpConnection[];
 }
 
 export interface SimulationModel {
@@ -103,6 +128,8 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
     startTimeMs: options.startTimeMs ?? Date.now() - durationMs,
     sessions: options.sessions,
     marker: options.marker,
+    auth: options.auth ?? "mixed",
+    enduserId: options.enduserId ?? false,
   };
   const positiveInt = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n > 0);
   if (!Number.isInteger(resolved.seed) || resolved.seed < 0) throw new Error(`seed must be a non-negative integer (got ${resolved.seed})`);
@@ -110,19 +137,34 @@ export function resolveOptions(options: SimulationOptions = {}): ResolvedOptions
   if (!positiveInt(resolved.sessions)) throw new Error(`sessions must be a positive integer (got ${resolved.sessions})`);
   if (!(durationMs >= 1000)) throw new Error(`duration must be at least 1s (got ${durationMs} ms)`);
   if (!Number.isFinite(resolved.startTimeMs)) throw new Error("startTimeMs must be a finite epoch time in ms");
+  if (!AUTH_MODES.includes(resolved.auth)) throw new Error(`auth must be one of ${AUTH_MODES.join(", ")} (got ${String(resolved.auth)})`);
   return resolved;
 }
 
-function buildPerson(rng: Random, index: number, opts: ResolvedOptions, orgId: string, usedEmails: Set<string>): SimPerson {
+/** Names already given out in the model: emails and enduser ids are unique per person. */
+interface UsedNames {
+  readonly emails: Set<string>;
+  readonly logins: Set<string>;
+}
+
+function unique(used: Set<string>, base: string, format: (n: string) => string): string {
+  let name = format(base);
+  for (let n = 2; used.has(name); n++) name = format(`${base}${n}`);
+  used.add(name);
+  return name;
+}
+
+function buildPerson(rng: Random, index: number, opts: ResolvedOptions, orgId: string, used: UsedNames): SimPerson {
   const teamIndex = index % opts.teams.length;
-  const auth = rng.chance(0.85) ? "oauth" : "api_key";
-  let email: string | undefined;
-  if (auth === "oauth") {
-    const local = `${rng.pick(FIRST_NAMES)}.${rng.pick(LAST_NAMES)}`;
-    email = `${local}@${EMAIL_DOMAIN}`;
-    for (let n = 2; usedEmails.has(email); n++) email = `${local}${n}@${EMAIL_DOMAIN}`;
-    usedEmails.add(email);
-  }
+  // The sign-in and the name are drawn the same way in every auth mode (the name of a person the
+  // draw makes an API-key user from a stream of its own), so modes differ in identities only.
+  const drawn = rng.chance(0.85) ? "oauth" : "api_key";
+  const auth = opts.auth === "mixed" ? drawn : opts.auth;
+  const names = drawn === "oauth" ? rng : rng.fork("name");
+  const [first, last] = drawn === "oauth" || auth === "oauth" || opts.enduserId ? [names.pick(FIRST_NAMES), names.pick(LAST_NAMES)] : ["", ""];
+  const email = auth === "oauth" ? unique(used.emails, `${first}.${last}`, (local) => `${local}@${EMAIL_DOMAIN}`) : undefined;
+  const enduserId = opts.enduserId ? unique(used.logins, `${first.charAt(0)}${last}`, (login) => login) : undefined;
+  const { plugins, mcpServers } = drawExtensions(rng.fork("extensions"));
   const installations = [buildInstallation(rng.fork("install:0"), rng.chance(0.05))];
   if (rng.chance(0.2)) installations.push(buildInstallation(rng.fork("install:1"), rng.chance(0.6)));
   return {
@@ -137,6 +179,9 @@ function buildPerson(rng: Random, index: number, opts: ResolvedOptions, orgId: s
     costCenter: opts.costCenters[teamIndex % opts.costCenters.length] as string,
     environment: opts.environment,
     installations,
+    ...(enduserId ? { enduserId } : {}),
+    plugins,
+    mcpServers,
   };
 }
 
@@ -174,7 +219,13 @@ export function buildSession(rng: Random, person: SimPerson, shape: SessionShape
   const { startMs, endMs } = shape.span(rng);
   const length = endMs - startMs;
   const mainModel: ModelProfile = rng.weighted(MAIN_MODEL_WEIGHTS);
-  const prompts = spreadPrompts(rng, startMs, length, shape.promptCount(rng, length), mainModel, installation.newer);
+  const mcpConnections = drawConnections(rng.fork("mcp"), person.mcpServers, startMs, endMs);
+  const ctx: PromptContext = {
+    newer: installation.newer,
+    skills: availableSkills(person.plugins),
+    mcpServers: mcpConnections.filter((c) => c.status === "connected"),
+  };
+  const prompts = spreadPrompts(rng, startMs, length, shape.promptCount(rng, length), mainModel, ctx);
   return {
     id: rng.uuid(),
     person,
@@ -183,6 +234,7 @@ export function buildSession(rng: Random, person: SimPerson, shape: SessionShape
     startMs,
     endMs,
     prompts,
+    mcpConnections,
   };
 }
 
@@ -203,8 +255,8 @@ export function buildModel(options: SimulationOptions = {}): SimulationModel {
   const opts = resolveOptions(options);
   const root = new Random(opts.seed, "claude-code-sim");
   const orgId = root.fork("org").uuid();
-  const usedEmails = new Set<string>();
-  const people = Array.from({ length: opts.users }, (_, i) => buildPerson(root.fork(`person:${i}`), i, opts, orgId, usedEmails));
+  const used: UsedNames = { emails: new Set(), logins: new Set() };
+  const people = Array.from({ length: opts.users }, (_, i) => buildPerson(root.fork(`person:${i}`), i, opts, orgId, used));
 
   const shape = windowShape(opts);
   const drafts: Omit<SimSession, "index">[] = [];
@@ -228,12 +280,12 @@ export function buildModel(options: SimulationOptions = {}): SimulationModel {
 }
 
 /** `count` prompts over a session: the first right after start, later ones spread over it, in order. */
-function spreadPrompts(rng: Random, startMs: number, length: number, count: number, mainModel: ModelProfile, newer: boolean): SimPrompt[] {
+function spreadPrompts(rng: Random, startMs: number, length: number, count: number, mainModel: ModelProfile, ctx: PromptContext): SimPrompt[] {
   const prompts: SimPrompt[] = [];
   for (let i = 0; i < count; i++) {
     const at = startMs + Math.round(i === 0 ? rng.float(0, 0.05 * length) : ((i + rng.float(0, 0.5)) / count) * length);
     const nextAt = startMs + Math.round(((i + 1) / count) * length);
-    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, mainModel, newer));
+    prompts.push(buildPrompt(rng.fork(`prompt:${i}`), at, Math.max(nextAt, at + 1) - at, mainModel, ctx));
   }
   return prompts;
 }

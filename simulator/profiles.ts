@@ -103,17 +103,30 @@ export const LANGUAGES = [
   ["Java", 4],
 ] as const;
 
-export const SUBAGENTS = ["general-purpose", "Explore", "code-reviewer", "test-runner"] as const;
-export const SKILLS = [
-  ["pdf", undefined],
-  ["release-notes", "team-tools"],
-  ["db-migrations", "platform-kit"],
+/** `agent.name` / `agent_type` of Task subagents: built-in agents by name, user-defined ones as "custom". */
+export const SUBAGENTS = ["general-purpose", "Explore", "Plan", "custom"] as const;
+
+/** How a skill gets invoked (`invocation_trigger`). */
+export const SKILL_TRIGGERS = [
+  ["user-slash", 40],
+  ["claude-proactive", 50],
+  ["nested-skill", 10],
 ] as const;
-export const MCP_SERVERS = [
-  ["github", ["create_issue", "get_pull_request", "search_code"]],
-  ["linear", ["list_issues", "update_issue"]],
-  ["postgres", ["query"]],
-] as const;
+
+/** Share of main requests (newer clients) answered with a refusal, and of those first refused by a server fallback. */
+export const REFUSAL_SHARE = 0.005;
+export const REFUSAL_FALLBACK_SHARE = 0.3;
+
+/**
+ * Context (tokens) past which a prompt compacts automatically. The model's conversations are
+ * smaller than real ones (a median prompt carries ~20k tokens of context), so the threshold sits
+ * where about the same share of prompts compacts as in real use (a few percent), not at a real
+ * context window's ~160k.
+ */
+export const AUTO_COMPACT_TOKENS = 60_000;
+/** Share of prompts (with some context) that start with a manual /compact. */
+export const MANUAL_COMPACT_SHARE = 0.01;
+export const COMPACTION_ERRORS = ["Prompt is too long", "Request timed out", "Compaction was interrupted"] as const;
 
 /** API failures as reported once retries are exhausted; `undefined` status = no HTTP response. */
 export const API_ERRORS = [

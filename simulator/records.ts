@@ -12,14 +12,25 @@ import {
   STANDARD_ATTRIBUTES,
 } from "../components/claude/telemetry.js";
 import type { SimSession } from "./model.js";
-import type { SimRequest, SimToolUse } from "./prompts.js";
+import type { SimRequest, SimToolUse } from "./steps.js";
 import { TOKEN_TYPES } from "./profiles.js";
+import {
+  attributionAttributes,
+  newerErrorEvents,
+  promptStepEvent,
+  refusalEvents,
+  sessionEndEvents,
+  sessionStartEvents,
+  type EventAttrs,
+} from "./newer-events.js";
 
 export type AttributeValue = string | number;
 export type Attributes = Readonly<Record<string, AttributeValue>>;
 
 /** Opt-in run marker key (not a Claude Code attribute): on the resource, every data point and event. */
 export const MARKER_ATTRIBUTE = "simulation.run";
+/** The person's identity from OTEL_RESOURCE_ATTRIBUTES (enduserId option): on the resource, every data point and event. */
+export const ENDUSER_ATTRIBUTE = "enduser.id";
 
 export interface MetricRecord {
   readonly kind: "metric";
@@ -64,7 +75,6 @@ class LazyMetricRecord implements MetricRecord {
 
 type Maybe<K extends string> = Partial<Record<K, AttributeValue | undefined>>;
 type MetricAttrs<K extends MetricKey> = Maybe<Extract<keyof (typeof METRICS)[K]["attributes"], string>>;
-type EventAttrs<K extends EventKey> = Maybe<(typeof EVENTS)[K]["attributes"][number]>;
 
 function defined(attrs: Record<string, AttributeValue | undefined>): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {};
@@ -88,9 +98,16 @@ export function resourceAttributes(session: SimSession, marker?: string): Attrib
   return { ...own, ...orgAttributes(session), ...(marker ? { [MARKER_ATTRIBUTE]: marker } : {}) };
 }
 
-function orgAttributes(session: SimSession): Record<(typeof ORG_ATTRIBUTES)[number], string> {
+/** What OTEL_RESOURCE_ATTRIBUTES sets: the org keys, and `enduser.id` when the person has one. */
+function orgAttributes(session: SimSession): Record<string, string> {
   const p = session.person;
-  return { team: p.team, department: p.department, cost_center: p.costCenter, environment: p.environment };
+  const org: Record<(typeof ORG_ATTRIBUTES)[number], string> = {
+    team: p.team,
+    department: p.department,
+    cost_center: p.costCenter,
+    environment: p.environment,
+  };
+  return p.enduserId ? { ...org, [ENDUSER_ATTRIBUTE]: p.enduserId } : org;
 }
 
 /**
@@ -114,18 +131,7 @@ export function commonAttributes(session: SimSession, marker?: string): Attribut
 }
 
 function costAttributes(r: SimRequest): MetricAttrs<"cost"> {
-  const a = r.attribution;
-  return {
-    model: r.model,
-    query_source: r.querySource,
-    speed: r.speed,
-    effort: r.effort,
-    "agent.name": a.agent,
-    "skill.name": a.skill,
-    "plugin.name": a.plugin,
-    "mcp_server.name": a.mcpServer,
-    "mcp_tool.name": a.mcpTool,
-  };
+  return { model: r.model, query_source: r.querySource, speed: r.speed, effort: r.effort, ...attributionAttributes(r.attribution) };
 }
 
 /**
@@ -145,6 +151,7 @@ export function sessionRecords(session: SimSession, marker?: string, only?: "met
   };
 
   metric(session.startMs, "session", 1, { start_type: newer ? session.startType : undefined });
+  if (newer) sessionStartEvents(session, event);
   for (const prompt of session.prompts) {
     const pid = prompt.id;
     event(prompt.atMs, "userPrompt", { prompt_length: prompt.length, "prompt.id": pid });
@@ -165,20 +172,24 @@ export function sessionRecords(session: SimSession, marker?: string, only?: "met
           query_source: step.querySource,
           effort: step.effort,
           speed: step.speed,
+          ...attributionAttributes(step.attribution),
           "prompt.id": pid,
         });
         const cost = costAttributes(step);
         metric(step.atMs, "cost", step.costUsd, cost);
         for (const type of TOKEN_TYPES) metric(step.atMs, "tokens", step.tokens[type], { ...cost, type });
+        refusalEvents(step, pid, event);
       } else if (step.kind === "error") {
-        const { model, error, statusCode, durationMs, attempt } = step;
-        event(step.atMs, "apiError", { model, error, status_code: statusCode, duration_ms: durationMs, attempt, "prompt.id": pid });
-      } else {
+        newerErrorEvents(step, pid, event);
+      } else if (step.kind === "tool") {
         toolRecords(step, pid, newer, metric, event);
+      } else {
+        promptStepEvent(step, pid, event);
       }
     }
     if (prompt.cliSeconds > 0) metric(lastMs, "activeTime", prompt.cliSeconds, { type: "cli" });
   }
+  if (newer) sessionEndEvents(session, event);
 
   drafts.sort((a, b) => a.atMs - b.atMs); // stable: same-time records keep their causal order
   let sequence = 0;

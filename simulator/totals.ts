@@ -2,13 +2,15 @@
 // returns. Sums come from the model itself (requests, tool uses, prompts), not from the emitted
 // records, so a record that goes missing on the way to the SDK shows up as a difference.
 import { EVENTS, METRICS } from "../components/claude/telemetry.js";
+import { INSTALLATION_PREFIX, resolveUser } from "../components/usage-series.js";
 import type { SimulationModel } from "./model.js";
 import { TOKEN_TYPES, type TokenType } from "./profiles.js";
-import { sessionRecords } from "./records.js";
+import { commonAttributes, sessionRecords } from "./records.js";
+import { NewerTotalsCollector, type EventName, type NewerTotals } from "./totals-newer.js";
 
-type EventName = (typeof EVENTS)[keyof typeof EVENTS]["name"];
+export type { AttributionSums, ByValue, NewerTotals } from "./totals-newer.js";
 
-export interface ExpectedTotals {
+export interface ExpectedTotals extends NewerTotals {
   readonly sessions: number;
   /** People with at least one session (what "active users" should count). */
   readonly people: number;
@@ -16,6 +18,8 @@ export interface ExpectedTotals {
   readonly peopleWithEmail: number;
   /** Distinct `user.id` values (installations) with at least one session. */
   readonly installations: number;
+  /** Installations (with a session) whose records carry no email, no enduser.id and no account id: only `user.id` tells them apart. */
+  readonly anonymousInstallations: number;
   readonly prompts: number;
   /** Events by `event.name`. */
   readonly events: Readonly<Record<EventName, number>>;
@@ -55,6 +59,8 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
   const teamPeople: Record<string, Set<number>> = {};
   const people = new Set<number>();
   const installations = new Set<string>();
+  const anonymous = new Set<string>();
+  const newer = new NewerTotalsCollector(events);
   const lines = { added: 0, removed: 0 };
   const active = { user: 0, cli: 0 };
   const edits = { accept: 0, reject: 0 };
@@ -67,6 +73,8 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
     const p = s.person;
     people.add(p.index);
     installations.add(s.installation.userId);
+    if (!p.email && !p.enduserId && !p.accountUuid) anonymous.add(s.installation.userId);
+    newer.session(s);
     add(sessionsByTeam, p.team, 1);
     (teamPeople[p.team] ??= new Set()).add(p.index);
     const teamTokens = (tokensByTeam[p.team] ??= zeroTokens());
@@ -76,6 +84,7 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
       active.user += prompt.userSeconds;
       active.cli += prompt.cliSeconds;
       for (const step of prompt.steps) {
+        if (step.kind !== "tool") newer.step(step);
         if (step.kind === "request") {
           events.api_request++;
           costUsd += step.costUsd;
@@ -89,7 +98,7 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
           }
         } else if (step.kind === "error") {
           events.api_error++;
-        } else {
+        } else if (step.kind === "tool") {
           events.tool_decision++;
           events.tool_result++;
           if (step.edit) {
@@ -120,6 +129,7 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
     people: people.size,
     peopleWithEmail: model.people.filter((p) => p.email && people.has(p.index)).length,
     installations: installations.size,
+    anonymousInstallations: anonymous.size,
     prompts,
     events,
     costUsd,
@@ -137,5 +147,22 @@ export function expectedTotals(model: SimulationModel): ExpectedTotals {
     activeTimeSeconds: active,
     editDecisions: edits,
     series: Object.fromEntries(Object.entries(seriesKeys).map(([name, set]) => [name, set.size])),
+    ...newer.totals(),
   };
+}
+
+/**
+ * People and installations a dashboard finds when it takes, for each session, the first non-empty
+ * attribute of `chain` (e.g. user.email, enduser.id, user.id) from the attributes on its data
+ * points. A value found under `user.id` counts as an installation, any other as a person; sessions
+ * with none of the chain's attributes count as neither.
+ */
+export function identitiesByChain(model: SimulationModel, chain: readonly string[]): { people: number; installations: number } {
+  const people = new Set<string>();
+  const installations = new Set<string>();
+  for (const s of model.sessions) {
+    const user = resolveUser(commonAttributes(s, model.options.marker), chain);
+    if (user !== undefined) (user.startsWith(INSTALLATION_PREFIX) ? installations : people).add(user);
+  }
+  return { people: people.size, installations: installations.size };
 }

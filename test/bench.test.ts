@@ -14,7 +14,7 @@ import { METER_NAME, METRICS, ORG_ATTRIBUTES, STANDARD_ATTRIBUTES, promLabel, ty
 import { RECORDED_LAST_SAMPLE, RECORDED_USERS } from "../components/prometheus-rules.js";
 import { parseSettings } from "../components/settings.js";
 import { liftedKeys } from "../components/collector-config.js";
-import { USAGE_COUNTERS, USAGE_SERIES, USER_ACTIVITY } from "../components/usage-series.js";
+import { ATTRIBUTED_COUNTERS, INSTALLATION_PREFIX, USAGE_COUNTERS, USAGE_SERIES, USER_ACTIVITY } from "../components/usage-series.js";
 import { backfillRaw, blockDirs, usageWindowSeries, windows, type Design } from "../bench/backfill.js";
 import { RECORDED_COUNTERS as LEGACY_COUNTERS, RECORDED_USERS as LEGACY_USERS } from "../bench/legacy-rules.js";
 import { percentile, summarize } from "../bench/measure.js";
@@ -342,7 +342,7 @@ describe("new design: the series the collector writes", () => {
       for (const x of series) {
         expect(USAGE_SERIES).toContain(x.name);
         const labels = new Map(x.labels);
-        const counter = Object.values(USAGE_COUNTERS).find((c) => c.series === x.name);
+        const counter = [...Object.values(USAGE_COUNTERS), ...Object.values(ATTRIBUTED_COUNTERS)].find((c) => c.series === x.name);
         const allowed = new Set(["job", "instance", ...(counter?.by ?? USER_ACTIVITY.by)]);
         expect(
           [...labels.keys()].filter((k) => !allowed.has(k)),
@@ -351,7 +351,7 @@ describe("new design: the series the collector writes", () => {
         for (const k of [...org, "service_name", "job", "instance"]) expect(labels.has(k), `${x.name} ${k}`).toBe(true);
         expect(labels.get("instance")).toBe(COLLECTOR_INSTANCE);
         expect(labels.get("job")).toBe(session.installation.serviceName);
-        expect(labels.get("user")).toBe(session.person.email ?? session.person.accountUuid);
+        expect(labels.get("user")).toBe(session.person.email ?? session.person.accountUuid ?? `${INSTALLATION_PREFIX}${session.installation.userId}`);
         for (const [i, y] of x.samples.entries()) {
           expect(y.t % pipeline.batchMs).toBe(0);
           expect(y.t).toBeGreaterThan(session.startMs);
@@ -364,7 +364,7 @@ describe("new design: the series the collector writes", () => {
     }
   });
 
-  it("writes each series once per window, people without an identity sharing theirs, in one sum", () => {
+  it("writes each series once per window, people without an identity as their installation, in one sum", () => {
     // One office at UTC+0: the day before ends by 02:30, the day after starts at 08:30.
     const org = buildOrganisation({ seed: 3, users: 12, utcOffsets: [0] });
     const from = day * DAY_MS;
@@ -372,7 +372,9 @@ describe("new design: the series the collector writes", () => {
     const all = [...usageWindowSeries(org, from, to, pipeline)];
     const keys = all.map((x) => x.key);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(all.some((x) => !new Map(x.labels).has("user"))).toBe(true);
+    // Everyone is someone: a person, or (API-key sessions) the installation.
+    expect(all.every((x) => new Map(x.labels).has("user"))).toBe(true);
+    expect(all.some((x) => new Map(x.labels).get("user")?.startsWith(INSTALLATION_PREFIX))).toBe(true);
     // The window's sums are the sessions' sums, whoever they are shared with.
     const sums = new UsageSums();
     for (const s of [...sessionsOf(org, day - 1), ...sessionsOf(org, day)]) sums.add(sessionUsage(s, pipeline));
@@ -430,7 +432,9 @@ describe("new design: the series the collector writes", () => {
       expect(legacyExpr(from), from).toBe(to);
     const legacy = designDashboardQueries("legacy");
     expect(legacy.map((q) => q.name)).toEqual(dashboardQueries().map((q) => q.name));
-    expect(legacy.some((q) => USAGE_SERIES.some((n) => q.expr.includes(n)))).toBe(false);
+    // The legacy design did not attribute cost: its attribution panels read series it never had.
+    const attributed: string[] = Object.values(ATTRIBUTED_COUNTERS).map((c) => c.series);
+    expect(legacy.some((q) => USAGE_SERIES.some((n) => !attributed.includes(n) && q.expr.includes(n)))).toBe(false);
     expect(legacy.some((q) => q.expr.includes(LEGACY_COUNTERS.cost.record))).toBe(true);
     // The hourly roll-ups (people, spend per person, spend per team and month) cost a sixtieth of their evaluation per minute.
     const rules = ruleQueries("new").filter((r) => !r.name.includes(" #"));

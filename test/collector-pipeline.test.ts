@@ -11,7 +11,14 @@ import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporte
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { METER_NAME, METRICS, type MetricDef } from "../components/claude/telemetry.js";
 import { parseSettings } from "../components/settings.js";
-import { API_EVENT_COUNTERS as API, USAGE_COUNTERS as C, USAGE_SERIES, type ApiEventCounter, type UsageCounter } from "../components/usage-series.js";
+import {
+  API_EVENT_COUNTERS as API,
+  ATTRIBUTED_COUNTERS as A,
+  USAGE_COUNTERS as C,
+  USAGE_SERIES,
+  type ApiEventCounter,
+  type UsageCounter,
+} from "../components/usage-series.js";
 import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
@@ -30,6 +37,8 @@ const CASES: Array<[Protocol, Temporality]> = [
 /** The usage series the collector writes, written out: the names every dashboard query uses. */
 const EXPECTED_NAMES = [
   "claude_code_active_seconds_increment",
+  "claude_code_attributed_cost_usd_increment",
+  "claude_code_attributed_tokens_increment",
   "claude_code_commits_increment",
   "claude_code_cost_usd_increment",
   "claude_code_edit_decisions_increment",
@@ -97,7 +106,8 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
     // Two sessions; what Claude Code puts on a data point: session id, the org attribute copied
     // from OTEL_RESOURCE_ATTRIBUTES, the metric's own attributes.
     const a = { "session.id": `${team}-a`, team, model: "claude-sonnet" };
-    const b = { "session.id": `${team}-b`, team, model: "claude-opus" };
+    // Session b's cost is a subagent's: only the attributed series keep that.
+    const b = { "session.id": `${team}-b`, team, model: "claude-opus", query_source: "subagent", "agent.name": "Explore" };
     // Two exports, so a delta client sends increments that only add up in the collector.
     cost.add(0.125, a);
     tokens.add(1000, { ...a, type: "input" });
@@ -130,6 +140,12 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
       { ...common, model: "claude-opus" },
       { ...common, model: "claude-sonnet" },
     ]);
+    const attributed = await q(`last_over_time(${A.cost.series}{team="${team}"}[10m])`);
+    expect(attributed.map((s) => s.metric).sort((x, y) => (x.model ?? "").localeCompare(y.model ?? ""))).toEqual([
+      { ...common, __name__: A.cost.series, model: "claude-opus", query_source: "subagent", agent_name: "Explore" },
+      { ...common, __name__: A.cost.series, model: "claude-sonnet" },
+    ]);
+    expect(await sum(`${A.cost.series}{team="${team}", agent_name="Explore"}`)).toBeCloseTo(2.25, 9);
     expect(await sum(`${C.cost.series}{team="${team}", model="claude-sonnet"}`)).toBeCloseTo(0.625, 9);
     expect(await sum(`${C.cost.series}{team="${team}", model="claude-opus"}`)).toBeCloseTo(2.25, 9);
     expect(await sum(`${C.tokens.series}{team="${team}", type="input"}`)).toBe(1250);

@@ -31,7 +31,8 @@ describeWithTools(["promtool"], "dashboard PromQL with promtool", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("has Prometheus queries on every dashboard", () => {
-    expect(new Set(prom.map((q) => q.dashboard)).size).toBe(6);
+    expect(new Set(prom.map((q) => q.dashboard)).size).toBe(allDashboards().length);
+    expect(allDashboards().length).toBe(7);
   });
 
   for (const [name, variant] of Object.entries(VARIANTS)) {

@@ -5,21 +5,27 @@ import { describe, expect, it } from "vitest";
 import { SERVICE_NAMES } from "../components/claude/telemetry.js";
 import { DATASOURCE_UIDS } from "../components/grafana-provisioning.js";
 import { recordingGroups } from "../components/prometheus-rules.js";
-import { USAGE_SERIES } from "../components/usage-series.js";
+import { API_EVENT_COUNTERS, USAGE_SERIES } from "../components/usage-series.js";
 import { allDashboards, dashboardFiles } from "../dashboards/index.js";
 import { allPanels, panelQueries, substitute, usedVariables, variableNames } from "../dashboards/panel-queries.js";
 
 const dashboards = allDashboards();
 const queries = panelQueries(dashboards);
-/** What usage panels may read: the collector's usage series and the rules' few recorded ones. */
-const recorded = new Set([...USAGE_SERIES, ...recordingGroups().flatMap((g) => g.rules.map((r) => r.record))]);
+/** What usage panels may read: the collector's usage series and event counts, and the rules' few recorded ones. */
+const recorded = new Set([
+  ...USAGE_SERIES,
+  ...Object.values(API_EVENT_COUNTERS).map((c) => c.series),
+  ...recordingGroups().flatMap((g) => g.rules.map((r) => r.record)),
+]);
 const KNOWN_TYPES: Record<string, string> = { [DATASOURCE_UIDS.prometheus]: "prometheus", [DATASOURCE_UIDS.loki]: "loki" };
 
 describe("dashboard files", () => {
   const files = dashboardFiles();
 
   it("has one file per dashboard, named after its stable UID, with the overview as home", () => {
-    expect(Object.keys(files).sort()).toEqual(["adoption", "cost", "developer", "overview", "pipeline", "quality"].map((n) => `claude-code-${n}.json`).sort());
+    expect(Object.keys(files).sort()).toEqual(
+      ["adoption", "attribution", "cost", "developer", "overview", "pipeline", "quality"].map((n) => `claude-code-${n}.json`).sort(),
+    );
     for (const [name, json] of Object.entries(files)) {
       const d = JSON.parse(json) as { uid: string; title: string; tags: string[] };
       expect(name).toBe(`${d.uid}.json`);

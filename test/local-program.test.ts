@@ -84,7 +84,7 @@ describe("local program (Docker)", () => {
 
   it("uploads every config file to the path its image reads, the secret one included", () => {
     const paths = Object.fromEntries(containers().map((c) => [c.inputs.name, c.inputs.uploads.map((u: any) => u.file).sort()]));
-    const dashboards = ["adoption", "cost", "developer", "overview", "pipeline", "quality"].map(
+    const dashboards = ["adoption", "attribution", "cost", "developer", "overview", "pipeline", "quality"].map(
       (d) => `/etc/grafana/dashboards/claude-code/claude-code-${d}.json`,
     );
     expect(paths).toEqual({

@@ -217,6 +217,108 @@ describe("renderClientEnv: details", () => {
   });
 });
 
+describe("per-user identity settings", () => {
+  const refused = (client: Record<string, unknown>) => {
+    const r = clientSettingsSchema.safeParse(client);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  const stackProblems = (client: Record<string, unknown>): string[] => {
+    try {
+      parseSettings({ target: "docker", client }, "local");
+    } catch (e) {
+      return (e as { problems: string[] }).problems;
+    }
+    return [];
+  };
+
+  it("defaults to enduser.id, %USERNAME% on Windows and Jamf Pro's $EMAIL on macOS, and is off unless set", () => {
+    expect(clientSettingsSchema.parse({}).perUserIdentity).toBeUndefined();
+    expect(clientSettingsSchema.parse({ perUserIdentity: {} }).perUserIdentity).toEqual({ attribute: "enduser.id", windows: "%USERNAME%", macos: "$EMAIL" });
+    for (const macos of ["$EMAIL", "$USERNAME", "{{mail}}", "{EmailAddress}", "%Email%", "${user.mail}", "$USERNAME@example.com"]) {
+      expect(refused({ perUserIdentity: { macos } }), macos).toEqual([]);
+    }
+    for (const windows of ["%USERNAME%", "%USERDOMAIN%.%USERNAME%", "%USERNAME%@example.com"]) {
+      expect(refused({ perUserIdentity: { windows } }), windows).toEqual([]);
+    }
+  });
+
+  it("adds the template to OTEL_RESOURCE_ATTRIBUTES only for the MDM file asked for", () => {
+    const client = { resourceAttributes: { team: "platform" }, perUserIdentity: {} };
+    expect(attributes(renderClientEnv(target({ client })))).toEqual({ environment: "local", team: "platform" });
+    expect(renderClientEnv(target({ client, perUser: "windows" })).OTEL_RESOURCE_ATTRIBUTES).toBe("environment=local,team=platform,enduser.id=%USERNAME%");
+    expect(renderClientEnv(target({ client, perUser: "macos" })).OTEL_RESOURCE_ATTRIBUTES).toBe("environment=local,team=platform,enduser.id=$EMAIL");
+    // Without the setting, asking for an MDM file changes nothing.
+    expect(renderClientEnv(target({ perUser: "windows" }))).toEqual(renderClientEnv(target()));
+  });
+
+  it("refuses Claude Code's own attributes, saying why user.email cannot be set this way", () => {
+    for (const attribute of ["user.email", "user.id", "user.account_uuid", "session.id", "service.name"]) {
+      expect(refused({ perUserIdentity: { attribute } }), attribute).toEqual([
+        "perUserIdentity.attribute: is one of Claude Code's own attributes: Claude Code keeps its built-in value when OTEL_RESOURCE_ATTRIBUTES sets the same key; use e.g. enduser.id",
+      ]);
+    }
+    expect(refused({ perUserIdentity: { attribute: "environment" } })).toEqual([
+      "perUserIdentity.attribute: is set by the stack's environment setting; use e.g. enduser.id",
+    ]);
+    expect(refused({ perUserIdentity: { attribute: "end user" } })[0]).toMatch(/^perUserIdentity\.attribute: must be an attribute key/);
+    expect(stackProblems({ perUserIdentity: { attribute: "user.email" } })).toEqual([
+      expect.stringMatching(
+        /^claude-code-telemetry:client\.perUserIdentity\.attribute: is one of Claude Code's own attributes: Claude Code keeps its built-in value/,
+      ),
+    ]);
+  });
+
+  it("refuses an attribute that client.resourceAttributes sets too", () => {
+    expect(refused({ resourceAttributes: { "enduser.id": "shared" }, perUserIdentity: {} })).toEqual([
+      "perUserIdentity.attribute: is also set in client.resourceAttributes (one value for everyone): remove enduser.id from one of the two",
+    ]);
+    expect(refused({ resourceAttributes: { "enduser.login": "x" }, perUserIdentity: { attribute: "enduser.login" } })).toHaveLength(1);
+    expect(refused({ resourceAttributes: { "enduser.id": "shared" } })).toEqual([]);
+    expect(() => renderClientEnv(target({ client: { resourceAttributes: { "enduser.id": "x" }, perUserIdentity: {} } }))).toThrow(
+      /client\.perUserIdentity\.attribute: is also set in client\.resourceAttributes/,
+    );
+  });
+
+  it("refuses a Windows template without a %NAME% variable or with a stray '%'", () => {
+    const no = "perUserIdentity.windows: must contain a %NAME% variable such as %USERNAME%: without one every machine sends the same value";
+    const stray = "perUserIdentity.windows: may use '%' only in %NAME% variables: Windows expands every %…% of the REG_EXPAND_SZ value";
+    expect(refused({ perUserIdentity: { windows: "jdoe" } })).toEqual([no]);
+    expect(refused({ perUserIdentity: { windows: "%USERNAME%%" } })).toEqual([stray]);
+    expect(refused({ perUserIdentity: { windows: "100%-%USERNAME%" } })).toEqual([stray]);
+    expect(refused({ perUserIdentity: { windows: "%USER NAME%" } })).toEqual([stray]);
+  });
+
+  it("refuses the rest of the .reg file's JSON holding a '%' that Windows would expand", () => {
+    expect(refused({ resourceAttributes: { team: "50%off" }, perUserIdentity: {} })).toEqual([
+      "resourceAttributes.team: must not contain '%': the .reg file's value is REG_EXPAND_SZ with client.perUserIdentity, and Windows would expand it",
+    ]);
+    expect(refused({ tls: { caFile: "%ProgramData%\\ca.pem" }, perUserIdentity: {} })).toEqual([
+      "tls.caFile: must not contain '%': the .reg file's value is REG_EXPAND_SZ with client.perUserIdentity, and Windows would expand it",
+    ]);
+    // Without the setting the value stays REG_SZ, where a '%' is only text.
+    expect(refused({ tls: { caFile: "%ProgramData%\\ca.pem" } })).toEqual([]);
+  });
+
+  it("refuses spaces, commas, '=' and quotes in either template", () => {
+    const message = "must not contain spaces, commas, '=' or '\"' (OTEL_RESOURCE_ATTRIBUTES is key=value,key=value)";
+    for (const bad of ["%USERNAME% x", "%USERNAME%,team=x", "a=%USERNAME%", '"%USERNAME%"', "%USERNAME%\t"]) {
+      expect(refused({ perUserIdentity: { windows: bad } }), bad).toEqual([`perUserIdentity.windows: ${message}`]);
+    }
+    for (const bad of ["$EMAIL x", "$EMAIL,team=x", "id=$EMAIL", '"$EMAIL"']) {
+      expect(refused({ perUserIdentity: { macos: bad } }), bad).toEqual([`perUserIdentity.macos: ${message}`]);
+    }
+    expect(refused({ perUserIdentity: { macos: "jdoe@example.com" } })).toEqual([
+      "perUserIdentity.macos: must contain an MDM variable such as $EMAIL (Jamf Pro), {{mail}} or {EmailAddress}: without one every Mac sends the same value",
+    ]);
+    expect(refused({ perUserIdentity: { macos: `$EMAIL${"x".repeat(130)}` } })).toEqual(["perUserIdentity.macos: must be at most 128 characters"]);
+    expect(refused({ perUserIdentity: { windows: "%USERNAME%", other: 1 } })).toHaveLength(1);
+    expect(stackProblems({ perUserIdentity: { windows: "%USERNAME% x", macos: "x" } })).toEqual([
+      `claude-code-telemetry:client.perUserIdentity.windows: ${message} (got "%USERNAME% x")`,
+      expect.stringMatching(/^claude-code-telemetry:client\.perUserIdentity\.macos: must contain an MDM variable/),
+    ]);
+  });
+});
+
 describe("managed settings files", () => {
   it("holds the env block and nothing else; the drop-in carries the same settings", () => {
     const t = target({ auth: { kind: "bearer", token: TOKEN } });

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { renderManagedSettings } from "../components/claude/managed-settings.js";
 import {
   PREFERENCE_DOMAIN,
+  expandableProblems,
+  regExpandSzLines,
   regFileBytes,
   regStringEscape,
   renderMobileconfig,
@@ -12,6 +14,9 @@ import {
   uuidV5,
   xmlEscape,
 } from "../components/claude/mdm.js";
+import { renderClientBundle } from "../components/claude/client-bundle.js";
+import { managedSettingsSchema } from "../components/claude/claude-settings-schema.js";
+import { parseSettings } from "../components/settings.js";
 
 // Values that need escaping on both formats: XML specials in an attribute, backslashes in Windows paths.
 const settings = renderManagedSettings({
@@ -197,5 +202,188 @@ describe("Windows .reg file", () => {
   it("has a removal file that deletes the value", () => {
     const removal = renderRegRemovalFile();
     expect(removal.split("\r\n")).toEqual(expect.arrayContaining(["[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode]", '"Settings"=-']));
+  });
+});
+
+// ---- per-user identity ----------------------------------------------------------------------------
+
+/** A registry value as a .reg file of format 5.00 holds it, read the way regedit imports it. */
+type RegValue = { type: "REG_SZ"; value: string } | { type: "REG_EXPAND_SZ"; value: string; lines: string[] };
+
+/** Reads the bytes regFileBytes wrote: BOM, UTF-16LE, CRLF; `\` continues a hex value on the next line. */
+function readRegBytes(bytes: Buffer): { key: string; values: Map<string, RegValue>; text: string } {
+  expect([bytes[0], bytes[1]]).toEqual([0xff, 0xfe]);
+  const text = bytes.subarray(2).toString("utf16le");
+  const lines = text.split("\r\n");
+  expect(lines[0]).toBe("Windows Registry Editor Version 5.00");
+  let key = "";
+  const values = new Map<string, RegValue>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === "" || line.startsWith(";")) continue;
+    if (line.startsWith("[")) {
+      key = line;
+      continue;
+    }
+    const sz = /^"([^"]+)"="((?:[^"\\]|\\.)*)"$/.exec(line);
+    if (sz) {
+      values.set(sz[1]!, { type: "REG_SZ", value: sz[2]!.replace(/\\(.)/g, (_, c: string) => c) });
+      continue;
+    }
+    const hex = /^"([^"]+)"=hex\(2\):(.*)$/.exec(line);
+    if (!hex) throw new Error(`not a value line: ${line.slice(0, 60)}`);
+    const raw = [line];
+    let data = hex[2]!;
+    while (data.endsWith("\\")) {
+      const next = lines[++i]!;
+      expect(next.startsWith("  "), "a continuation line starts with two spaces").toBe(true);
+      raw.push(next);
+      data = data.slice(0, -1) + next.slice(2);
+    }
+    expect(data).toMatch(/^[0-9a-f]{2}(,[0-9a-f]{2})*$/);
+    const buf = Buffer.from(data.split(",").map((h) => parseInt(h, 16)));
+    expect(buf.length % 2).toBe(0);
+    const chars = buf.toString("utf16le");
+    expect(chars.endsWith("\u0000"), "REG_EXPAND_SZ data ends with a NUL").toBe(true);
+    values.set(hex[1]!, { type: "REG_EXPAND_SZ", value: chars.slice(0, -1), lines: raw });
+  }
+  return { key, values, text };
+}
+
+/** What ExpandEnvironmentStrings does with a user's environment: known %NAME% replaced, others left. */
+function expandAs(value: string, environment: Record<string, string>): string {
+  return value.replace(/%([^%]+)%/g, (whole, name: string) => {
+    const hit = Object.keys(environment).find((k) => k.toUpperCase() === name.toUpperCase());
+    return hit === undefined ? whole : environment[hit]!;
+  });
+}
+
+/** OTEL_RESOURCE_ATTRIBUTES as OpenTelemetry reads it: k=v pairs, percent-decoded. */
+function attributeList(list: string): Record<string, string> {
+  return Object.fromEntries(
+    list.split(",").map((pair) => {
+      const parts = pair.split("=");
+      if (parts.length !== 2) throw new Error(`not key=value: ${pair}`);
+      return [decodeURIComponent(parts[0]!), decodeURIComponent(parts[1]!)];
+    }),
+  );
+}
+
+const TOKEN = "tok_" + "Pq81ZmW4rT0xLk2NbV7c";
+const enterprise = (client: Record<string, unknown>, privacy: Record<string, unknown> = {}) =>
+  parseSettings(
+    {
+      target: "kubernetes",
+      kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "le" },
+      client: { resourceAttributes: { team: "platform" }, ...client },
+      privacy,
+    },
+    "enterprise",
+  );
+
+describe("per-user identity in the MDM files", () => {
+  const bundle = renderClientBundle(enterprise({ perUserIdentity: {} }), TOKEN);
+  const reg = readRegBytes(regFileBytes(bundle.reg));
+
+  it("writes Settings as REG_EXPAND_SZ carrying enduser.id=%USERNAME%, which expands to a valid block for each user", () => {
+    expect(reg.key).toBe("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode]");
+    const value = reg.values.get("Settings");
+    expect(value?.type).toBe("REG_EXPAND_SZ");
+    const raw = JSON.parse(value!.value) as { env: Record<string, string> };
+    expect(raw.env.OTEL_RESOURCE_ATTRIBUTES).toContain("enduser.id=%USERNAME%");
+    // Apart from the identity it is the block every other file carries.
+    expect({ ...raw.env, OTEL_RESOURCE_ATTRIBUTES: bundle.env.OTEL_RESOURCE_ATTRIBUTES }).toEqual(bundle.env);
+    expect(raw.env.OTEL_EXPORTER_OTLP_HEADERS).toBe(`Authorization=Bearer ${TOKEN}`);
+
+    for (const [user, id] of [
+      ["jdoe", "jdoe"],
+      ["Anna.Berg", "Anna.Berg"],
+    ]) {
+      const expanded = JSON.parse(expandAs(value!.value, { USERNAME: user!, USERPROFILE: `C:\\Users\\${user}` }));
+      const check = managedSettingsSchema.safeParse(expanded);
+      expect(check.success, JSON.stringify(check.error?.issues)).toBe(true);
+      expect(attributeList(expanded.env.OTEL_RESOURCE_ATTRIBUTES)).toEqual({ environment: "enterprise", team: "platform", "enduser.id": id });
+    }
+  });
+
+  it("lays the hex data out as regedit writes it, with a readable copy in a comment", () => {
+    const value = reg.values.get("Settings");
+    if (value?.type !== "REG_EXPAND_SZ") throw new Error("expected REG_EXPAND_SZ");
+    expect(value.lines.length).toBeGreaterThan(10);
+    for (const line of value.lines.slice(0, -1)) {
+      expect(line.endsWith(",\\")).toBe(true);
+      expect(line.length).toBeLessThanOrEqual(80);
+    }
+    // 18 characters of `"Settings"=hex(2):` and 20 bytes, then 25 bytes on every full continuation line.
+    expect(value.lines[0]).toMatch(/^"Settings"=hex\(2\):([0-9a-f]{2},){20}\\$/);
+    expect(value.lines[1]).toMatch(/^ {2}([0-9a-f]{2},){25}\\$/);
+    expect(value.lines.at(-1)).toMatch(/^ {2}([0-9a-f]{2},)*00,00$/);
+    const comment = reg.text.split("\r\n").find((l) => l.startsWith("; {"));
+    expect(comment?.slice(2)).toBe(value.value);
+  });
+
+  it("round-trips any text through the hex layout, breaking lines only after a comma", () => {
+    for (const text of ["", "a", "é€😀", "x".repeat(333)]) {
+      const lines = regExpandSzLines("Settings", text);
+      const file = regFileBytes(["Windows Registry Editor Version 5.00", "", "[K]", ...lines, "", ""].join("\r\n"));
+      expect(readRegBytes(file).values.get("Settings")).toMatchObject({ type: "REG_EXPAND_SZ", value: text });
+    }
+  });
+
+  it("puts the macOS template into the profile, which the MDM's substitution turns into a valid block", () => {
+    const profile = parsePlist(bundle.mobileconfig) as Dict;
+    const domains = (profile.PayloadContent as Dict[])[0]!.PayloadContent as Dict;
+    const env = ((((domains[PREFERENCE_DOMAIN] as Dict).Forced as Dict[])[0]!.mcx_preference_settings as Dict).env ?? {}) as Record<string, string>;
+    expect(env.OTEL_RESOURCE_ATTRIBUTES).toBe("environment=enterprise,team=platform,enduser.id=$EMAIL");
+    const substituted = { env: { ...env, OTEL_RESOURCE_ATTRIBUTES: env.OTEL_RESOURCE_ATTRIBUTES!.replace("$EMAIL", "jdoe@example.com") } };
+    expect(managedSettingsSchema.safeParse(substituted).success).toBe(true);
+    expect(attributeList(substituted.env.OTEL_RESOURCE_ATTRIBUTES)["enduser.id"]).toBe("jdoe@example.com");
+  });
+
+  it("takes the attribute and both templates from the settings", () => {
+    const custom = renderClientBundle(
+      enterprise(
+        { perUserIdentity: { attribute: "enduser.login", windows: "%USERDOMAIN%.%USERNAME%@example.com", macos: "{{mail}}" } },
+        { identityChain: ["user.email", "enduser.login", "user.id"] },
+      ),
+      TOKEN,
+    );
+    const value = readRegBytes(regFileBytes(custom.reg)).values.get("Settings")!;
+    const expanded = JSON.parse(expandAs(value.value, { USERNAME: "jdoe", USERDOMAIN: "CORP" }));
+    expect(attributeList(expanded.env.OTEL_RESOURCE_ATTRIBUTES)["enduser.login"]).toBe("CORP.jdoe@example.com");
+    expect(custom.mobileconfig).toContain("enduser.login={{mail}}");
+  });
+
+  it("keeps managed-settings.json, the drop-in and the env block free of any template", () => {
+    for (const text of [bundle.managedSettings, bundle.dropIn, JSON.stringify(bundle.env)]) {
+      expect(text).not.toContain("enduser.id");
+      expect(text).not.toContain("%");
+    }
+    expect(bundle.env.OTEL_RESOURCE_ATTRIBUTES).toBe("environment=enterprise,team=platform");
+  });
+
+  it("writes REG_SZ as before, and no template anywhere, without the setting", () => {
+    const plain = renderClientBundle(enterprise({}), TOKEN);
+    const value = readRegBytes(regFileBytes(plain.reg)).values.get("Settings");
+    expect(value?.type).toBe("REG_SZ");
+    expect(plain.reg).not.toContain("hex(2)");
+    expect(JSON.parse(value!.value)).toEqual({ env: plain.env });
+    expect(plain.mobileconfig).not.toContain("enduser.id");
+    expect(plain.reg).toBe(renderRegFile({ env: plain.env }));
+  });
+
+  it("refuses to write REG_EXPAND_SZ when anything but the identity holds a '%', or nothing would expand", () => {
+    const env = { ...bundle.env, OTEL_RESOURCE_ATTRIBUTES: "environment=x,enduser.id=%USERNAME%" };
+    expect(expandableProblems({ env })).toEqual([]);
+    expect(expandableProblems({ env: { ...env, NODE_EXTRA_CA_CERTS: "%ProgramData%\\ca.pem" } })).toEqual([
+      "env.NODE_EXTRA_CA_CERTS: must not contain '%' (Windows would expand it)",
+    ]);
+    expect(expandableProblems({ env: { ...env, OTEL_RESOURCE_ATTRIBUTES: "environment=x,enduser.id=100%" } })).toEqual([
+      "env.OTEL_RESOURCE_ATTRIBUTES: may hold '%' only in %NAME% variables",
+      "env.OTEL_RESOURCE_ATTRIBUTES: holds no %NAME% variable, so there is nothing to expand (write REG_SZ)",
+    ]);
+    expect(() => renderRegFile({ env: bundle.env }, { expand: true })).toThrow(
+      /cannot write the settings as REG_EXPAND_SZ:\n {2}- env\.OTEL_RESOURCE_ATTRIBUTES: holds no %NAME% variable/,
+    );
   });
 });

@@ -13,7 +13,14 @@ const local = (raw: Record<string, unknown> = {}) => parseSettings({ target: "do
 
 describe("privacy settings", () => {
   it("default to keeping identities, removing content and bounding labels", () => {
-    expect(local().privacy).toEqual({ identity: "email", hashAccountIds: true, maxContentLength: 4096, maxLabelValueLength: 128, extraMetricLabels: [] });
+    expect(local().privacy).toEqual({
+      identity: "email",
+      hashAccountIds: true,
+      maxContentLength: 4096,
+      maxLabelValueLength: 128,
+      extraMetricLabels: [],
+      identityChain: ["user.email", "enduser.id", "user.account_uuid", "user.id"],
+    });
   });
 
   it("name the key and the allowed values when wrong", () => {

@@ -81,8 +81,8 @@ async function send(collector: RunningCollector, run: string): Promise<Sent> {
   return { run };
 }
 
-/** The usage series one run fills: cost, tokens, and the person's activity. */
-const USAGE_SERIES_SENT = 3;
+/** The usage series one run fills: cost and tokens (each also attributed), and the person's activity. */
+const USAGE_SERIES_SENT = 5;
 
 interface Case {
   name: string;

@@ -44,7 +44,7 @@ describe("collector config", () => {
     });
     expect(p["metrics/usage"].processors).toEqual(["transform/usage_output", "filter/zero_usage", "batch"]);
     expect(p.logs.processors).toEqual(["memory_limiter", "transform/governance_mark"]);
-    expect(p["logs/store"].processors).toEqual(["transform/scrub_content", "batch"]);
+    expect(p["logs/store"].processors).toEqual(["transform/scrub_content", "transform/identity_chain", "batch"]);
     const hashed = collector(parseSettings({ target: "docker", privacy: { identity: "hash" } }, "h")).service.pipelines;
     expect(hashed.metrics.processors).toEqual(["memory_limiter", "transform/labels", "transform/identity", "transform/governance_mark"]);
     expect(hashed.logs.processors).toEqual(["memory_limiter", "transform/identity", "transform/governance_mark"]);

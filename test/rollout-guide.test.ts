@@ -30,6 +30,14 @@ function shownEnv(md: string): Record<string, string> {
   return (JSON.parse(m[1]!) as { env: Record<string, string> }).env;
 }
 
+/** One `## ` section of the guide, up to the next. */
+function sectionOf(md: string, title: string): string {
+  const start = md.indexOf(`## ${title}\n`);
+  if (start < 0) throw new Error(`no section ${title}`);
+  const end = md.indexOf("\n## ", start + 3);
+  return md.slice(start, end < 0 ? undefined : end);
+}
+
 describe("rollout guide", () => {
   it("shows the real settings with the token replaced by a placeholder, and never the token", () => {
     const md = renderRolloutGuide(input());
@@ -110,6 +118,66 @@ describe("rollout guide", () => {
       parseSettings({ target: "kubernetes", kubernetes: { otlpHost: "otel.example.com", clusterIssuer: "x", namespace: "telemetry" } }, "prod"),
     );
     expect(k8s).toMatch(/3\. `pulumi destroy` deletes the namespace `telemetry` and with it the PersistentVolumeClaims/);
+  });
+
+  it("says sessions without an e-mail have no per-user identity, and how to add one, when it is not set up", () => {
+    const md = renderRolloutGuide(input());
+    const section = sectionOf(md, "Per-user identity");
+    expect(section).toMatch(/API key, Amazon Bedrock or Google Vertex send no `user\.email`/);
+    expect(section).toMatch(/Not set up for this stack: with `client\.perUserIdentity`/);
+    expect(md).toContain("Every machine gets the same `env` block");
+    expect(md).not.toContain("REG_EXPAND_SZ)");
+  });
+
+  it("has a Per-user identity section with the files that carry the templates and the caveats", () => {
+    const client = { resourceAttributes: { team: "platform" }, perUserIdentity: {} };
+    const md = renderRolloutGuide(input({ client }));
+    const section = sectionOf(md, "Per-user identity");
+    const rows = section.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| file"));
+    expect(rows).toEqual([
+      expect.stringMatching(/^\| Windows \.reg file \(`Settings` as REG_EXPAND_SZ\) \| `enduser\.id=%USERNAME%` \| Windows, when the user's Claude Code reads/),
+      expect.stringMatching(/^\| macOS configuration profile \| `enduser\.id=\$EMAIL` \| the MDM, when it installs the profile/),
+      expect.stringMatching(/^\| managed-settings\.json, the drop-in, `~\/\.claude\/settings\.json` \| nothing per person/),
+    ]);
+    // Windows: expanded in the user's context; values that break the list; macOS: at install time, per device.
+    expect(section).toMatch(/expanded by the process that reads it, Claude Code, in the environment of the user running it/);
+    expect(section).toMatch(/A user name with a space \(Windows allows them\), or a value with a comma, `=` or `%`, breaks the `key=value,key=value` list/);
+    expect(section).toMatch(/nothing can percent-encode a value that Windows or the MDM fills in/);
+    expect(section).toMatch(/fills in its variables when it installs the profile.*on a shared Mac everyone sends the assigned user's value/);
+    expect(section).toMatch(/`\$EMAIL` is Jamf Pro's variable/);
+    // Files: honest about what cannot work.
+    expect(section).toMatch(/a shell export, a launch wrapper or `~\/\.claude\/settings\.json` cannot add to the managed `OTEL_RESOURCE_ATTRIBUTES`/);
+    // The collector's chain: e-mail first.
+    expect(section).toContain("(`user.email`, `enduser.id`, `user.account_uuid`, `user.id`): `enduser.id` names the sessions without `user.email`");
+    expect(section).toMatch(/E-mail sign-ins still count by e-mail, as `user\.email` comes first/);
+    // The block shown to everyone has no template, and the MDM bullet names the registry type.
+    expect(shownEnv(md).OTEL_RESOURCE_ATTRIBUTES).toBe("environment=local,team=platform");
+    expect(md).toContain("expandable string value (REG_EXPAND_SZ) `Settings`");
+    expect(md).toMatch(/the MDM files add `enduser\.id` per person/);
+  });
+
+  it("names the templates and attribute that are set, and what the identity chain makes of it", () => {
+    const client = { perUserIdentity: { attribute: "enduser.login", windows: "%USERNAME%@example.com", macos: "{{mail}}" } };
+    const chained = sectionOf(renderRolloutGuide(input({ client, identityChain: ["user.email", "enduser.login", "user.id"] })), "Per-user identity");
+    expect(chained).toContain("`enduser.login=%USERNAME%@example.com`");
+    expect(chained).toContain("`enduser.login={{mail}}`");
+    expect(chained).not.toMatch(/Jamf Pro's variable/);
+    expect(chained).toContain("`enduser.login` names the sessions without `user.email`");
+    const first = sectionOf(renderRolloutGuide(input({ client, identityChain: ["enduser.login", "user.email"] })), "Per-user identity");
+    expect(first).toContain("`enduser.login` names every session that carries it");
+    expect(first).not.toMatch(/E-mail sign-ins still count by e-mail/);
+  });
+
+  it("takes the stack's identity chain and never shows the token", () => {
+    const settings = parseSettings(
+      { target: "docker", client: { perUserIdentity: {} }, privacy: { identityChain: ["user.email", "enduser.id", "user.id"] } },
+      "local",
+    );
+    const section = sectionOf(renderStackRolloutGuide(settings), "Per-user identity");
+    expect(section).toContain("(`user.email`, `enduser.id`, `user.id`): `enduser.id` names the sessions without `user.email`");
+    const md = renderRolloutGuide(input({ client: { perUserIdentity: {} } }));
+    expect(md).not.toContain(TOKEN);
+    expect(md).not.toMatch(/Bearer (?!<ingest-token>)/);
   });
 
   it("names exactly the volumes the Docker platform keeps", () => {

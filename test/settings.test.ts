@@ -35,6 +35,15 @@ describe("settings defaults", () => {
     expect(s.kubernetes?.storage.prometheus).toBe("50Gi");
   });
 
+  it("counts people by email, org identity and account, then installations, and takes an org's own chain", () => {
+    expect(parseSettings({ target: "docker" }, "t").privacy.identityChain).toEqual(["user.email", "enduser.id", "user.account_uuid", "user.id"]);
+    const own = parseSettings(
+      { target: "docker", client: { perUserIdentity: { attribute: "employee.id" } }, privacy: { identityChain: ["employee.id", "user.email"] } },
+      "t",
+    );
+    expect(own.privacy.identityChain).toEqual(["employee.id", "user.email"]);
+  });
+
   it("keeps explicit values over target defaults", () => {
     const s = parseSettings({ target: "kubernetes", kubernetes: k8s, collector: { replicas: 4 } }, "e");
     expect(s.collector.replicas).toBe(4);
@@ -66,6 +75,22 @@ describe("bad settings stop with one message per problem naming the key", () => 
       /:grafanna: unknown setting \(did you mean claude-code-telemetry:grafana\?\) \(allowed here: target, environment/,
     ],
     ["unknown nested key", { target: "docker", prometheus: { retention: "15d" } }, /:prometheus\.retention: unknown setting \(allowed here: retentionTime/],
+    ["empty identity chain", { target: "docker", privacy: { identityChain: [] } }, /:privacy\.identityChain: needs at least one attribute/],
+    [
+      "identity chain naming an attribute twice",
+      { target: "docker", privacy: { identityChain: ["user.email", "user.email"] } },
+      /:privacy\.identityChain: names an attribute twice/,
+    ],
+    [
+      "MDM identity the chain does not read",
+      { target: "docker", client: { perUserIdentity: { attribute: "employee.id" } } },
+      /:client\.perUserIdentity\.attribute: employee\.id is not in privacy\.identityChain/,
+    ],
+    [
+      "MDM identity after the installation",
+      { target: "docker", client: { perUserIdentity: {} }, privacy: { identityChain: ["user.email", "user.id", "enduser.id"] } },
+      /:client\.perUserIdentity\.attribute: enduser\.id comes after user\.id/,
+    ],
     ["bad retention", { target: "docker", prometheus: { retentionTime: "15x" } }, /:prometheus\.retentionTime: must be a retention time such as 15d.*"15x"/],
     ["bad size", { target: "docker", prometheus: { retentionSize: "10 gigs" } }, /:prometheus\.retentionSize: must be a size such as 512MB/],
     ["port out of range", { target: "docker", docker: { ports: { grafana: 70000 } } }, /:docker\.ports\.grafana: must be a port between 1 and 65535.*70000/],

@@ -10,6 +10,7 @@ import { AggregationTemporality, type ResourceMetrics } from "@opentelemetry/sdk
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import { describe, expect, it } from "vitest";
 import {
+  ATTRIBUTION_NAMES,
   EVENT_COMMON_ATTRIBUTES,
   EVENTS,
   MCP_TOOL_NAME,
@@ -20,18 +21,31 @@ import {
   SERVICE_NAMES,
   STANDARD_ATTRIBUTES,
 } from "../components/claude/telemetry.js";
-import { parseSimulateArgs } from "../simulator/cli-args.js";
+import { parseSimulateArgs, USAGE } from "../simulator/cli-args.js";
 import { UsageError } from "../lib/cli.js";
 import {
+  AUTO_COMPACT_TOKENS,
   buildModel,
   createMemorySink,
+  CUSTOM,
+  ENDUSER_ATTRIBUTE,
   emitBurst,
   emitLive,
   EVENT_LOGGER_NAME,
   expectedTotals,
+  identitiesByChain,
   MARKER_ATTRIBUTE,
   otlpExporters,
+  pluginIdHash,
+  PLUGINS,
+  sessionRecords,
+  SUBAGENTS,
+  THIRD_PARTY,
   TOKEN_TYPES,
+  USER_MCP_SERVERS,
+  type MetricRecord,
+  type SignalRecord,
+  type SimulationModel,
   type SimulationOptions,
   type Temporality,
 } from "../simulator/index.js";
@@ -152,7 +166,12 @@ describe("simulated telemetry matches the catalog", async () => {
       "status_code",
       "tool_input_size_bytes",
       "tool_result_size_bytes",
+      "total_attempts",
+      "total_retry_duration_ms",
+      "pre_tokens",
+      "post_tokens",
     ];
+    const booleans = ["success", "server_fallback_hop", "has_category", "has_explanation", "has_hooks", "has_mcp", "is_plugin"];
     const bySession = new Map<unknown, number[]>();
     for (const log of run.logs) {
       const a = log.attributes;
@@ -165,7 +184,9 @@ describe("simulated telemetry matches the catalog", async () => {
       check(log.instrumentationScope.name === EVENT_LOGGER_NAME, `${def.name}: logger ${log.instrumentationScope.name}`);
       const allowed = new Set<string>([...STANDARD_ATTRIBUTES, ...ORG_ATTRIBUTES, ...EVENT_COMMON_ATTRIBUTES, ...def.attributes]);
       for (const key of Object.keys(a)) check(allowed.has(key), `${def.name}: attribute ${key}`);
-      check(/^[0-9a-f-]{36}$/.test(String(a["prompt.id"])), `${def.name}: prompt.id`);
+      // Prompt-level events carry prompt.id; session-level ones (plugin_loaded, mcp_server_connection) do not.
+      if ((def.attributes as readonly string[]).includes("prompt.id")) check(/^[0-9a-f-]{36}$/.test(String(a["prompt.id"])), `${def.name}: prompt.id`);
+      else check(!("prompt.id" in a), `${def.name}: prompt.id on a session-level event`);
       const ts = Date.parse(String(a["event.timestamp"]));
       check(!Number.isNaN(ts) && new Date(ts).toISOString() === a["event.timestamp"], `${def.name}: event.timestamp ${String(a["event.timestamp"])}`);
       check(log.hrTime[0] * 1000 + Math.round(log.hrTime[1] / 1e6) === ts, `${def.name}: record time differs from event.timestamp`);
@@ -173,6 +194,9 @@ describe("simulated telemetry matches the catalog", async () => {
       bySession.set(a["session.id"], [...(bySession.get(a["session.id"]) ?? []), a["event.sequence"] as number]);
       for (const key of numeric) if (key in a) check(typeof a[key] === "number" && (a[key] as number) >= 0, `${def.name}: ${key}=${JSON.stringify(a[key])}`);
       if (def.name === "tool_result") check(a.success === "true" || a.success === "false", `tool_result: success=${JSON.stringify(a.success)}`);
+      for (const key of booleans) if (key in a) check(a[key] === "true" || a[key] === "false", `${def.name}: ${key}=${JSON.stringify(a[key])}`);
+      for (const [key, optIn] of Object.entries((def as { optIn?: Record<string, string> }).optIn ?? {}))
+        check(!(key in a), `${def.name}: ${key} needs ${optIn}`);
       if ("tool_source" in a)
         check(a.tool_source === (a.tool_name === MCP_TOOL_NAME ? "mcp" : "builtin"), `${def.name}: ${String(a.tool_name)} from ${String(a.tool_source)}`);
     }
@@ -292,6 +316,304 @@ describe("reproducibility and options", () => {
   });
 });
 
+/** Every record of the model, as sessionRecords builds it (pure: no SDK). */
+const recordsOf = (model: SimulationModel) => model.sessions.map((session) => ({ session, records: sessionRecords(session, model.options.marker) }));
+const eventsOf = (records: readonly SignalRecord[], name: string) =>
+  records.flatMap((r) => (r.kind === "event" && r.attributes["event.name"] === name ? [r.attributes] : []));
+const attribution = (a: Record<string, unknown>) => Object.fromEntries(ATTRIBUTION_NAMES.map((k) => [k, a[k]]));
+const mainRequests = (model: SimulationModel) =>
+  model.sessions
+    .filter((s) => s.installation.newer)
+    .flatMap((s) => s.prompts.flatMap((p) => p.steps))
+    .filter((st) => st.kind === "request" && st.querySource === "main").length;
+
+describe("newer clients: attribution, refusals, plugins, MCP servers, skills, subagents, compaction", () => {
+  const big = buildModel({ ...BASE, seed: 21, users: 1500 });
+  const bigTotals = expectedTotals(big);
+  const mid = buildModel({ ...BASE, seed: 8, users: 300 });
+  const midRecords = recordsOf(mid);
+
+  it("gives api_request and api_error the attribution of the request's cost metric, and older clients none", () => {
+    let checked = 0;
+    for (const { session, records } of midRecords) {
+      records.forEach((r, i) => {
+        if (r.kind !== "event" || r.event !== "apiRequest") return;
+        const cost = records[i + 1]; // the cost addition is drafted right after its api_request event, at the same time
+        expect(cost?.kind === "metric" && cost.metric === "cost").toBe(true);
+        expect(attribution(r.attributes)).toEqual(attribution((cost as MetricRecord).own));
+        if (!session.installation.newer) expect(ATTRIBUTION_NAMES.filter((k) => k in r.attributes)).toEqual([]);
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(1000);
+    const errors = midRecords.flatMap(({ session, records }) => eventsOf(records, "api_error").map((a) => ({ a, newer: session.installation.newer })));
+    expect(errors.some((e) => e.newer && ATTRIBUTION_NAMES.some((k) => k in e.a))).toBe(true);
+    for (const { a, newer } of errors) {
+      expect(a.query_source).toBe(newer ? "main" : undefined);
+      expect("request_id" in a).toBe(newer && "status_code" in a);
+    }
+    // The turn's attribution: a skill used by the prompt is on its error too.
+    for (const { records } of midRecords) {
+      const skillOf = new Map(eventsOf(records, "skill_activated").map((a) => [a["prompt.id"], a["skill.name"]]));
+      for (const e of eventsOf(records, "api_error")) if (skillOf.has(e["prompt.id"])) expect(e["skill.name"]).toBe(skillOf.get(e["prompt.id"]));
+    }
+  });
+
+  it("reports attribution names as the client does: custom agents and servers, third-party plugins, nothing else", () => {
+    const official = new Set(PLUGINS.filter((p) => p.name !== THIRD_PARTY).map((p) => p.name));
+    const values = (key: string) =>
+      new Set(midRecords.flatMap(({ records }) => records.flatMap((r) => (r.kind === "metric" && key in r.own ? [r.own[key]] : []))));
+    expect(values("agent.name")).toEqual(new Set(SUBAGENTS));
+    expect(values("mcp_server.name")).toEqual(new Set([CUSTOM, "github", THIRD_PARTY]));
+    for (const v of values("plugin.name")) expect(v === THIRD_PARTY || official.has(String(v)), String(v)).toBe(true);
+    expect(values("skill.name").has(THIRD_PARTY)).toBe(true);
+    // The real names of user-configured servers and third-party plugins never leave the model.
+    const wire = JSON.stringify(midRecords.map(({ records }) => records.map((r) => r.attributes)));
+    for (const hidden of [...USER_MCP_SERVERS.map((s) => s.id), "platform-api", "team-tools", "platform-kit", "acme-plugins", "my-workflows"])
+      expect(wire.includes(`"${hidden}"`), hidden).toBe(false);
+    expect(wire.includes('"server_name"')).toBe(false);
+  });
+
+  it("refuses about 0.5 % of main requests; a fallback hop is followed by the final refusal", () => {
+    const share = bigTotals.refusals.final / mainRequests(big);
+    expect(share).toBeGreaterThan(0.003);
+    expect(share).toBeLessThan(0.007);
+    let hops = 0;
+    let finals = 0;
+    for (const { records } of midRecords) {
+      const refusals = eventsOf(records, "api_refusal");
+      refusals.forEach((a, i) => {
+        if (a.server_fallback_hop === "true") {
+          hops++;
+          const next = refusals[i + 1];
+          expect(next?.server_fallback_hop).toBe("false");
+          expect(next?.["prompt.id"]).toBe(a["prompt.id"]);
+          expect(next?.attempt).toBe(2);
+        } else finals++;
+      });
+    }
+    expect(hops).toBeGreaterThan(0);
+    expect(finals).toBe(expectedTotals(mid).refusals.final);
+    for (const key of ["byAgent", "bySkill", "byPlugin", "byMcpServer"] as const)
+      expect(sum(Object.values(bigTotals.refusals[key]))).toBe(bigTotals.refusals.final);
+  });
+
+  it("sends api_retries_exhausted beside each newer api_error after several attempts", () => {
+    for (const { session, records } of midRecords) {
+      const exhausted = eventsOf(records, "api_retries_exhausted");
+      const errors = eventsOf(records, "api_error").filter((e) => (e.attempt as number) > 1);
+      expect(exhausted.length).toBe(session.installation.newer ? errors.length : 0);
+      exhausted.forEach((x, i) => {
+        const e = errors[i] as Record<string, unknown>;
+        expect([x["prompt.id"], x.total_attempts, x.error, x.status_code, x.model]).toEqual([e["prompt.id"], e.attempt, e.error, e.status_code, e.model]);
+      });
+    }
+    expect(bigTotals.events.api_retries_exhausted).toBeGreaterThan(0);
+  });
+
+  it("loads every enabled plugin at the start of each newer session, before anything else is sent", () => {
+    let withPlugins = 0;
+    for (const { session, records } of midRecords) {
+      const loaded = eventsOf(records, "plugin_loaded");
+      const plugins = session.person.plugins;
+      if (!session.installation.newer) {
+        expect(loaded).toEqual([]);
+        continue;
+      }
+      if (plugins.length > 0) withPlugins++;
+      expect(loaded.map((a) => a.plugin_id_hash)).toEqual(plugins.map((p) => pluginIdHash(p.profile)));
+      for (const a of loaded) {
+        expect(a["event.timestamp"]).toBe(new Date(session.startMs).toISOString());
+        expect(a["event.sequence"]).toBeLessThan(plugins.length);
+      }
+    }
+    expect(withPlugins).toBeGreaterThan(100);
+    // Some people enable none, most some; official names and "third-party" both appear.
+    const people = mid.people.map((p) => p.plugins.length);
+    expect(people.filter((n) => n === 0).length).toBeGreaterThan(0);
+    expect(people.filter((n) => n > 0).length / people.length).toBeGreaterThan(0.7);
+    expect(Object.keys(bigTotals.pluginLoads)).toContain(THIRD_PARTY);
+    expect(Object.keys(bigTotals.pluginLoads).length).toBeGreaterThan(2);
+  });
+
+  it("connects each configured MCP server at session start (about 5 % fail) and disconnects the connected ones at the end", () => {
+    const { connected, failed, disconnected } = bigTotals.mcpConnections;
+    expect(failed / (connected + failed)).toBeGreaterThan(0.03);
+    expect(failed / (connected + failed)).toBeLessThan(0.07);
+    expect(disconnected).toBe(connected);
+    for (const { session, records } of midRecords) {
+      const conns = eventsOf(records, "mcp_server_connection");
+      if (!session.installation.newer) {
+        expect(conns).toEqual([]);
+        continue;
+      }
+      const attempts = conns.filter((a) => a.status !== "disconnected");
+      expect(attempts.length).toBe(session.person.mcpServers.length);
+      expect(conns.filter((a) => a.status === "disconnected").length).toBe(attempts.filter((a) => a.status === "connected").length);
+      for (const a of conns) {
+        expect("error_code" in a).toBe(a.status === "failed");
+        expect(["stdio", "sse", "http"]).toContain(a.transport_type);
+        expect(["user", "project", "local"]).toContain(a.server_scope);
+        expect("plugin_id_hash" in a && "plugin.name" in a).toBe(a.is_plugin === "true");
+        if (a.status === "disconnected") expect(a["event.timestamp"]).toBe(new Date(session.endMs).toISOString());
+      }
+    }
+    // People who configured servers: most of them, some with user-configured ("custom") ones.
+    expect(mid.people.filter((p) => p.mcpServers.some((s) => s.server.name === CUSTOM)).length).toBeGreaterThan(mid.people.length / 2);
+  });
+
+  it("activates a skill whenever a prompt uses one, with the prompt's skill attribution", () => {
+    let prompts = 0;
+    for (const { session, records } of midRecords) {
+      const activated = new Map(eventsOf(records, "skill_activated").map((a) => [a["prompt.id"], a]));
+      for (const p of session.prompts) {
+        const skill = p.steps.find((st) => st.kind === "request" && st.querySource === "main" && st.attribution.skill);
+        if (skill?.kind !== "request") continue;
+        prompts++;
+        const a = activated.get(p.id);
+        expect(a?.["skill.name"]).toBe(skill.attribution.skill);
+        expect(a?.["plugin.name"]).toBe(skill.attribution.plugin);
+        expect(["user-slash", "claude-proactive", "nested-skill"]).toContain(a?.invocation_trigger);
+      }
+    }
+    expect(prompts).toBeGreaterThan(20);
+    expect(sum(Object.values(bigTotals.skillActivations))).toBe(bigTotals.events.skill_activated);
+  });
+
+  it("completes a subagent for each Task run, with the agent's name as agent_type (custom agents as custom)", () => {
+    const taskRuns = big.sessions
+      .filter((s) => s.installation.newer)
+      .flatMap((s) => s.prompts.flatMap((p) => p.steps))
+      .filter((st) => st.kind === "tool" && st.toolName === "Task" && st.decision === "accept").length;
+    expect(taskRuns).toBeGreaterThan(100);
+    expect(bigTotals.events.subagent_completed).toBe(taskRuns);
+    expect(Object.keys(bigTotals.subagentCompletions).sort()).toEqual([...SUBAGENTS].sort());
+    expect(bigTotals.costBy.agent[CUSTOM]).toBeGreaterThan(0);
+    for (const { records } of midRecords) {
+      const requests = eventsOf(records, "api_request");
+      for (const a of eventsOf(records, "subagent_completed")) {
+        expect(requests.some((r) => r["prompt.id"] === a["prompt.id"] && r.query_source === "subagent" && r["agent.name"] === a.agent_type)).toBe(true);
+      }
+    }
+  });
+
+  it("compacts automatically when a prompt's context passes the threshold, rarely by hand", () => {
+    const { total, auto, manual } = bigTotals.compactions;
+    expect(auto + manual).toBe(total);
+    expect(manual).toBeGreaterThan(0);
+    expect(manual).toBeLessThan(auto);
+    const newerPrompts = sum(big.sessions.filter((s) => s.installation.newer).map((s) => s.prompts.length));
+    expect(total / newerPrompts).toBeGreaterThan(0.005);
+    expect(total / newerPrompts).toBeLessThan(0.06);
+    const steps = big.sessions.flatMap((s) => s.prompts.flatMap((p) => p.steps)).flatMap((st) => (st.kind === "compaction" ? [st] : []));
+    for (const c of steps) {
+      if (c.trigger === "auto") expect(c.preTokens).toBeGreaterThan(AUTO_COMPACT_TOKENS);
+      expect(c.success ? (c.postTokens ?? Infinity) < c.preTokens : c.error !== undefined).toBe(true);
+    }
+    expect(steps.some((c) => !c.success)).toBe(true);
+  });
+
+  it("sums cost and tokens by query source and by each attribution key to the totals, as the metrics do", async () => {
+    for (const by of [bigTotals.costBy, bigTotals.tokensBy]) {
+      const total = by === bigTotals.costBy ? bigTotals.costUsd : sum(Object.values(bigTotals.tokens));
+      for (const values of Object.values(by)) relClose(sum(Object.values(values as Record<string, number>)), total);
+    }
+    expect(Object.keys(bigTotals.costBy.querySource).sort()).toEqual(["auxiliary", "main", "subagent"]);
+    // What the SDK exported, grouped by each key ("" where absent), equals the model's sums.
+    const run = await capture({ ...BASE, seed: 7, users: 25 });
+    const want = expectedTotals(run.model);
+    const keys = {
+      querySource: "query_source",
+      agent: "agent.name",
+      skill: "skill.name",
+      plugin: "plugin.name",
+      mcpServer: "mcp_server.name",
+      mcpTool: "mcp_tool.name",
+    };
+    for (const [field, attr] of Object.entries(keys) as [keyof typeof keys, string][]) {
+      for (const [metric, wanted] of [
+        [METRICS.cost.name, want.costBy[field]],
+        [METRICS.tokens.name, want.tokensBy[field]],
+      ] as const) {
+        const got: Record<string, number> = {};
+        for (const p of run.points.filter((q) => q.name === metric))
+          got[String(p.attributes[attr] ?? "")] = (got[String(p.attributes[attr] ?? "")] ?? 0) + p.value;
+        expect(Object.keys(got).sort(), `${metric} by ${attr}`).toEqual(Object.keys(wanted).sort());
+        for (const [k, v] of Object.entries(wanted)) relClose(got[k] ?? 0, v);
+      }
+    }
+    expect(sum(Object.values(want.apiErrors.byAgent))).toBe(want.events.api_error);
+  });
+});
+
+describe("sign-in modes and enduser.id", () => {
+  const everyRecord = (model: SimulationModel) => recordsOf(model).flatMap(({ records }) => records.map((r) => r.attributes));
+
+  it("api_key mode: no email, account or organisation on any record; people only through enduser.id", () => {
+    const model = buildModel({ ...BASE, auth: "api_key" });
+    for (const a of everyRecord(model))
+      for (const k of ["user.email", "user.account_uuid", "user.account_id", "organization.id"]) expect(a[k], k).toBeUndefined();
+    const totals = expectedTotals(model);
+    expect(totals.peopleWithEmail).toBe(0);
+    expect(totals.anonymousInstallations).toBe(totals.installations);
+    expect(identitiesByChain(model, ["user.email", "user.account_uuid", "user.id"])).toEqual({ people: 0, installations: totals.installations });
+    const named = buildModel({ ...BASE, auth: "api_key", enduserId: true });
+    expect(identitiesByChain(named, ["user.email", ENDUSER_ATTRIBUTE, "user.id"])).toEqual({ people: BASE.users, installations: 0 });
+    expect(expectedTotals(named).anonymousInstallations).toBe(0);
+  });
+
+  it("oauth mode: an email (and account ids) on every record", () => {
+    const model = buildModel({ ...BASE, auth: "oauth" });
+    for (const a of everyRecord(model)) {
+      expect(String(a["user.email"])).toMatch(/@example\.com$/);
+      expect(a["user.account_uuid"]).toBeDefined();
+      expect(a["organization.id"]).toBeDefined();
+    }
+    const totals = expectedTotals(model);
+    expect(totals.peopleWithEmail).toBe(totals.people);
+    expect(totals.anonymousInstallations).toBe(0);
+    expect(identitiesByChain(model, ["user.email", "user.id"])).toEqual({ people: totals.people, installations: 0 });
+  });
+
+  it("mixed mode (default): mostly OAuth; a chain ending in user.id counts API-key installations, not people", () => {
+    const model = buildModel({ ...BASE, users: 400 });
+    const totals = expectedTotals(model);
+    expect(totals.peopleWithEmail / totals.people).toBeGreaterThan(0.78);
+    expect(totals.peopleWithEmail / totals.people).toBeLessThan(0.92);
+    const ids = identitiesByChain(model, ["user.email", "user.id"]);
+    expect(ids).toEqual({ people: totals.peopleWithEmail, installations: totals.anonymousInstallations });
+    // The same figures from what is on the wire.
+    const emails = new Set<unknown>();
+    const bare = new Set<unknown>();
+    for (const a of everyRecord(model)) (a["user.email"] ? emails : bare).add(a["user.email"] ?? a["user.id"]);
+    expect({ people: emails.size, installations: bare.size }).toEqual(ids);
+    // Modes keep each person's other draws: the same installations and sessions.
+    const oauth = buildModel({ ...BASE, users: 400, auth: "oauth" });
+    expect(oauth.sessions.map((s) => s.installation.userId)).toEqual(model.sessions.map((s) => s.installation.userId));
+  });
+
+  it("enduserId: a unique login-style enduser.id per person on the resource, every data point and every event", async () => {
+    const run = await capture({ ...BASE, users: 30, enduserId: true });
+    const byPerson = new Map<string, Set<unknown>>();
+    for (const p of run.points) {
+      expect(p.attributes[ENDUSER_ATTRIBUTE]).toBe(p.resource[ENDUSER_ATTRIBUTE]);
+      const key = String(p.attributes["user.email"] ?? p.attributes["user.id"]);
+      byPerson.set(key, (byPerson.get(key) ?? new Set()).add(p.attributes[ENDUSER_ATTRIBUTE]));
+    }
+    for (const l of run.logs) expect(l.attributes[ENDUSER_ATTRIBUTE]).toBe(l.resource.attributes[ENDUSER_ATTRIBUTE]);
+    for (const ids of byPerson.values()) expect(ids.size).toBe(1);
+    const ids = run.model.people.map((p) => p.enduserId);
+    expect(new Set(ids).size).toBe(30);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+[0-9]*$/);
+    expect(identitiesByChain(run.model, [ENDUSER_ATTRIBUTE, "user.id"])).toEqual({ people: 30, installations: 0 });
+    expect((await capture({ ...BASE, users: 3 })).points.some((p) => ENDUSER_ATTRIBUTE in p.attributes)).toBe(false);
+  });
+
+  it("refuses an unknown sign-in mode", () => {
+    expect(() => buildModel({ ...BASE, auth: "sso" as never })).toThrow(/auth must be one of mixed, oauth, api_key/);
+  });
+});
+
 describe("live mode", () => {
   it("exports periodically while sessions run and ends with cumulative values equal to the totals", async () => {
     const model = buildModel({ seed: 5, users: 3, sessions: 3, durationMs: 2_000, startTimeMs: Date.now() });
@@ -333,6 +655,14 @@ describe("command-line flags", () => {
     expect(cmd.target).toMatchObject({ protocol: "grpc", temporality: "delta" });
     expect(cmd.model).toMatchObject({ users: 7, teams: ["a", "b"], durationMs: 90_000, seed: 0, marker: "m1" });
   });
+  it("parses --auth and --enduser-id (default: mixed sign-ins, no enduser.id)", () => {
+    expect(parseSimulateArgs(ok).model).toMatchObject({ auth: "mixed" });
+    expect(parseSimulateArgs(ok).model.enduserId).toBeUndefined();
+    expect(parseSimulateArgs([...ok, "--auth", "api-key", "--enduser-id"]).model).toMatchObject({ auth: "api_key", enduserId: true });
+    expect(parseSimulateArgs(["--dry-run", "--auth", "oauth"]).model).toMatchObject({ auth: "oauth" });
+    expect(USAGE).toMatch(/--auth A .*mixed/);
+    expect(USAGE).toMatch(/--enduser-id/);
+  });
   it.each([
     [["--bogus"], /unknown option --bogus/],
     [[...ok, "--users", "ten"], /--users must be a positive integer/],
@@ -344,6 +674,9 @@ describe("command-line flags", () => {
     [["--endpoint", "http://127.0.0.1:4318/v1/metrics"], /base URL/],
     [[...ok, "--protocol", "http/json"], /--protocol must be one of/],
     [[...ok, "--teams", "a b"], /--teams takes a comma-separated list/],
+    [[...ok, "--auth", "api_key"], /--auth must be one of mixed, oauth, api-key \(got 'api_key'\)/],
+    [[...ok, "--auth", "sso"], /--auth must be one of mixed, oauth, api-key/],
+    [[...ok, "--auth"], /option --auth needs a value/],
     [["--users", "3"], /--endpoint is required/],
   ])("rejects %j", (argv, message) => {
     expect(() => parseSimulateArgs(argv)).toThrow(UsageError);

@@ -11,7 +11,7 @@
 // one decision) may legitimately be empty on a fresh stack: no data there is a warning, not a failure.
 import { SERVICE_NAME_REGEX } from "../components/claude/telemetry.js";
 import { RECORDED_LAST_SAMPLE, USER_LABEL } from "../components/prometheus-rules.js";
-import { USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
+import { ATTRIBUTED_COUNTERS as A, USAGE_COUNTERS as C, USER_ACTIVITY } from "../components/usage-series.js";
 import type { ExpectedTotals } from "../simulator/index.js";
 
 export interface RunFacts {
@@ -30,7 +30,9 @@ export function runFacts(e: ExpectedTotals, arrived: { recorded: boolean; loki: 
   const sent: [string, number][] = [
     [C.sessions.series, e.sessions],
     [C.cost.series, e.costUsd],
+    [A.cost.series, e.costUsd],
     [C.tokens.series, Object.values(e.tokens).reduce((a, b) => a + b, 0)],
+    [A.tokens.series, Object.values(e.tokens).reduce((a, b) => a + b, 0)],
     [C.activeTime.series, e.activeTimeSeconds.user + e.activeTimeSeconds.cli],
     [C.linesOfCode.series, e.linesOfCode.added + e.linesOfCode.removed],
     [C.commits.series, e.commits],
@@ -41,7 +43,8 @@ export function runFacts(e: ExpectedTotals, arrived: { recorded: boolean; loki: 
   ];
   return {
     series: new Set(arrived.recorded ? sent.filter(([, n]) => n > 0).map(([s]) => s) : []),
-    presentLabels: new Set(arrived.recorded && e.peopleWithEmail > 0 ? [USER_LABEL] : []),
+    // The default identity chain ends with the installation id, which every session carries.
+    presentLabels: new Set(arrived.recorded && e.people > 0 ? [USER_LABEL] : []),
     events: new Set(
       arrived.loki
         ? Object.entries(e.events)

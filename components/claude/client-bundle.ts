@@ -14,6 +14,7 @@ import {
   MANAGED_SETTINGS_DROP_IN_DIRS,
   DROP_IN_FILE_NAME,
   type ClientTarget,
+  type PerUserPlatform,
 } from "./managed-settings.js";
 import { renderMobileconfig, renderRegFile, renderRegRemovalFile } from "./mdm.js";
 import { renderRolloutGuide } from "./rollout-guide.js";
@@ -21,14 +22,18 @@ import { collectedMarkdown, policyOf } from "../privacy.js";
 import { allDashboards } from "../../dashboards/index.js";
 
 export interface ClientBundle {
-  /** The env block (holds the ingest token where there is one). */
+  /** The env block (holds the ingest token where there is one); never a per-user template. */
   env: Record<string, string>;
   /** managed-settings.json content. */
   managedSettings: string;
   /** managed-settings.d/10-telemetry.json content. */
   dropIn: string;
+  /** With client.perUserIdentity, its OTEL_RESOURCE_ATTRIBUTES carries the macOS template. */
   mobileconfig: string;
-  /** Windows registry file as text (write it with regFileBytes for regedit). */
+  /**
+   * Windows registry file as text (write it with regFileBytes for regedit); with
+   * client.perUserIdentity the value is REG_EXPAND_SZ carrying the Windows template.
+   */
   reg: string;
 }
 
@@ -55,12 +60,15 @@ export function renderClientBundle(settings: Settings, token: string | undefined
   const target = clientTarget(settings, token);
   const env = renderClientEnv(target);
   const managed = { env };
+  // Only the MDM files can fill in a person: the MDM substitutes its variables, Windows expands REG_EXPAND_SZ.
+  const perUser = settings.client.perUserIdentity !== undefined;
+  const forMdm = (platform: PerUserPlatform) => (perUser ? { env: renderClientEnv({ ...target, perUser: platform }) } : managed);
   return {
     env,
     managedSettings: formatSettingsJson(managed),
     dropIn: renderDropIn(target).content,
-    mobileconfig: renderMobileconfig(managed, { stackName: settings.stack }),
-    reg: renderRegFile(managed),
+    mobileconfig: renderMobileconfig(forMdm("macos"), { stackName: settings.stack }),
+    reg: renderRegFile(forMdm("windows"), { expand: perUser }),
   };
 }
 
@@ -81,6 +89,7 @@ export function renderStackRolloutGuide(settings: Settings): string {
     tokenWithMtls: mtls && requiresToken,
     dashboards: allDashboards().map((d) => ({ title: d.title ?? String(d.uid), path: `/d/${d.uid}` })),
     collected: collectedMarkdown(policyOf(settings)),
+    identityChain: settings.privacy.identityChain,
     dataOnDestroy: dataOnDestroy(settings),
   });
 }

@@ -31,7 +31,16 @@ export interface ClientTarget {
   environment: string;
   endpoints: ClientEndpoints;
   auth: ClientAuth;
+  /**
+   * The MDM file the block is for. With `client.perUserIdentity`, that platform's template (e.g.
+   * `enduser.id=%USERNAME%`) joins OTEL_RESOURCE_ATTRIBUTES; without `perUser` (managed-settings.json,
+   * the drop-in, a developer's settings.json) it never does, as a file cannot fill it in.
+   */
+  perUser?: PerUserPlatform;
 }
+
+/** The MDM files that can carry a per-user identity: the Windows .reg file and the macOS profile. */
+export type PerUserPlatform = "windows" | "macos";
 
 /** Where an admin puts managed-settings.json, per OS. */
 export const MANAGED_SETTINGS_PATHS = {
@@ -85,7 +94,7 @@ function checkPath(path: string | undefined, key: string, problems: string[]): v
   if (path !== undefined && (path.trim() === "" || /[\r\n]/.test(path))) problems.push(`auth.${key}: must be a file path on one line`);
 }
 
-function resourceAttributes(client: ClientSettings, environment: string, problems: string[]): string {
+function resourceAttributes(client: ClientSettings, environment: string, perUser: PerUserPlatform | undefined, problems: string[]): string {
   const env = attributeValueSchema.safeParse(environment);
   if (!env.success) problems.push(`environment: ${env.error.issues[0]?.message ?? "invalid"} (got ${JSON.stringify(environment)})`);
   const own = client.resourceAttributes.environment;
@@ -93,6 +102,9 @@ function resourceAttributes(client: ClientSettings, environment: string, problem
     problems.push(`client.resourceAttributes.environment: conflicts with the stack environment '${environment}'; set the stack's environment setting instead`);
   }
   const attrs: Record<string, string> = { environment, ...client.resourceAttributes };
+  // The schema keeps the per-user attribute apart from the fixed ones; the template goes last.
+  const identity = client.perUserIdentity;
+  if (perUser !== undefined && identity !== undefined) attrs[identity.attribute] = identity[perUser];
   return Object.entries(attrs)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
@@ -123,7 +135,7 @@ export function renderClientEnv(input: ClientTarget): Record<string, string> {
     OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta",
     OTEL_METRIC_EXPORT_INTERVAL: String(client.metricExportIntervalMs),
     OTEL_LOGS_EXPORT_INTERVAL: String(client.logsExportIntervalMs),
-    OTEL_RESOURCE_ATTRIBUTES: resourceAttributes(client, input.environment, problems),
+    OTEL_RESOURCE_ATTRIBUTES: resourceAttributes(client, input.environment, input.perUser, problems),
     OTEL_METRICS_INCLUDE_SESSION_ID: String(client.includeSessionId),
     OTEL_METRICS_INCLUDE_ACCOUNT_UUID: String(client.includeAccountUuid),
     OTEL_METRICS_INCLUDE_VERSION: String(client.includeVersion),

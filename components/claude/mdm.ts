@@ -1,8 +1,10 @@
 // Managed settings packaged for device management: a macOS configuration profile for the preference
 // domain `com.anthropic.claudecode`, a plain preferences plist for MDMs that take "custom settings",
-// and a Windows .reg file for HKLM\SOFTWARE\Policies\ClaudeCode (value `Settings`, the JSON as one string).
+// and a Windows .reg file for HKLM\SOFTWARE\Policies\ClaudeCode (value `Settings`, the JSON as one string:
+// REG_SZ, or REG_EXPAND_SZ when it carries a per-user identity such as `enduser.id=%USERNAME%`).
 import { createHash } from "node:crypto";
 import type { ManagedSettings } from "./claude-settings-schema.js";
+import { WINDOWS_VARIABLE_RE } from "./client-settings-schema.js";
 
 export const PREFERENCE_DOMAIN = "com.anthropic.claudecode";
 export const REGISTRY_KEY = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\ClaudeCode";
@@ -125,12 +127,79 @@ function regFile(lines: string[]): string {
   return ["Windows Registry Editor Version 5.00", "", ...lines, "", ""].join("\r\n");
 }
 
+/** regedit's layout of hex values: a line is broken after the comma that reaches this many characters. */
+const REG_HEX_LINE = 77;
+
+/**
+ * `"name"=hex(2):..` as regedit writes a REG_EXPAND_SZ value: the UTF-16LE bytes of the text and a
+ * terminating NUL, two hex digits each, comma-separated, lines continued with `\` and two spaces.
+ */
+export function regExpandSzLines(name: string, text: string): string[] {
+  if (text.includes("\u0000")) throw new Error("a registry string value cannot hold NUL characters");
+  const bytes = Buffer.concat([Buffer.from(text, "utf16le"), Buffer.from([0, 0])]);
+  const lines: string[] = [];
+  let line = `"${regStringEscape(name)}"=hex(2):`;
+  bytes.forEach((b, i) => {
+    line += b.toString(16).padStart(2, "0");
+    if (i === bytes.length - 1) return;
+    line += ",";
+    if (line.length >= REG_HEX_LINE) {
+      lines.push(`${line}\\`);
+      line = "  ";
+    }
+  });
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * Why these settings cannot be written as REG_EXPAND_SZ: Windows expands every `%NAME%` of the
+ * value, so a '%' may only appear in the variables of OTEL_RESOURCE_ATTRIBUTES (the per-user
+ * identity), and at least one must be there.
+ */
+export function expandableProblems(settings: ManagedSettings): string[] {
+  const problems: string[] = [];
+  let variables = 0;
+  for (const [key, value] of Object.entries(settings.env)) {
+    if (key.includes("%")) problems.push(`env key ${key}: must not contain '%'`);
+    if (key === "OTEL_RESOURCE_ATTRIBUTES") {
+      variables += (value.match(WINDOWS_VARIABLE_RE) ?? []).length;
+      if (value.replace(WINDOWS_VARIABLE_RE, "").includes("%")) problems.push(`env.${key}: may hold '%' only in %NAME% variables`);
+    } else if (value.includes("%")) {
+      problems.push(`env.${key}: must not contain '%' (Windows would expand it)`);
+    }
+  }
+  if (variables === 0) problems.push("env.OTEL_RESOURCE_ATTRIBUTES: holds no %NAME% variable, so there is nothing to expand (write REG_SZ)");
+  return problems;
+}
+
+export interface RegFileOptions {
+  /**
+   * Write `Settings` as REG_EXPAND_SZ: the `%NAME%` variables (the per-user identity) expand in the
+   * environment of the user whose Claude Code reads the value.
+   */
+  expand?: boolean;
+}
+
 /** A .reg file writing the managed settings as one line of JSON into HKLM\SOFTWARE\Policies\ClaudeCode\Settings. */
-export function renderRegFile(settings: ManagedSettings): string {
+export function renderRegFile(settings: ManagedSettings, opts: RegFileOptions = {}): string {
+  const json = JSON.stringify(settings);
+  if (!opts.expand) {
+    return regFile([
+      "; Claude Code managed settings (telemetry). Import as administrator: reg import <file>",
+      `[${REGISTRY_KEY}]`,
+      `"${REGISTRY_VALUE}"="${regStringEscape(json)}"`,
+    ]);
+  }
+  const problems = expandableProblems(settings);
+  if (problems.length > 0) throw new Error(`cannot write the settings as REG_EXPAND_SZ:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  regStringEscape(json); // one line, no NUL
   return regFile([
     "; Claude Code managed settings (telemetry). Import as administrator: reg import <file>",
+    `; ${REGISTRY_VALUE} is REG_EXPAND_SZ: %NAME% expands for the user running Claude Code. The value, before expansion:`,
+    `; ${json}`,
     `[${REGISTRY_KEY}]`,
-    `"${REGISTRY_VALUE}"="${regStringEscape(JSON.stringify(settings))}"`,
+    ...regExpandSzLines(REGISTRY_VALUE, json),
   ]);
 }
 

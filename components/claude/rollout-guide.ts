@@ -16,6 +16,7 @@ import {
   type ClientEndpoints,
 } from "./managed-settings.js";
 import { PREFERENCE_DOMAIN, REGISTRY_KEY, REGISTRY_VALUE } from "./mdm.js";
+import { DEFAULT_IDENTITY_CHAIN } from "../usage-series.js";
 import type { z } from "zod";
 
 export interface RolloutGuideInput {
@@ -37,6 +38,8 @@ export interface RolloutGuideInput {
   collected?: string;
   /** What happens to the collected data when the stack is destroyed, and how to remove it (markdown). */
   dataOnDestroy?: string;
+  /** The collector's identity chain (privacy.identityChain); the default chain when absent. */
+  identityChain?: readonly string[];
 }
 
 const code = (s: string) => `\`${s}\``;
@@ -85,7 +88,7 @@ function collectedSection(client: ClientSettings, env: Record<string, string>): 
     "- `user.email` is sent with OAuth sign-in (Claude accounts) and cannot be switched off on the client; API-key, Bedrock and Vertex sign-ins send none.",
     "- `user.id` is an anonymous id per installation: it counts installations, not people.",
     `- \`session.id\` is ${client.includeSessionId ? "included" : "left out"}, account ids are ${client.includeAccountUuid ? "included" : "left out"}, \`app.version\` is ${client.includeVersion ? "included" : "left out"}.`,
-    `- Organisation attributes set by this stack: ${attrs.map(code).join(", ")}.`,
+    `- Organisation attributes set by this stack: ${attrs.map(code).join(", ")}${client.perUserIdentity ? `; the MDM files add ${code(client.perUserIdentity.attribute)} per person (Per-user identity, below)` : ""}.`,
     "",
     "## What is not collected",
     "",
@@ -107,7 +110,7 @@ function keptSection(collected: string | undefined): string[] {
   return ["## What this stack keeps", "", "Whatever a client is set to send, the stack's collector keeps only this:", "", collected, ""];
 }
 
-function settingsSection(input: RolloutGuideInput, env: Record<string, string>): string[] {
+function settingsSection(input: RolloutGuideInput, client: ClientSettings, env: Record<string, string>): string[] {
   const json = JSON.stringify({ env }, null, 2);
   const tokenNote =
     env.OTEL_EXPORTER_OTLP_HEADERS !== undefined
@@ -119,7 +122,9 @@ function settingsSection(input: RolloutGuideInput, env: Record<string, string>):
   return [
     "## Settings to apply",
     "",
-    "Every machine gets the same `env` block:",
+    client.perUserIdentity
+      ? "Every machine gets this `env` block; the Windows .reg file and the macOS profile add a per-user identity to its `OTEL_RESOURCE_ATTRIBUTES` (Per-user identity, below):"
+      : "Every machine gets the same `env` block:",
     "",
     "```json",
     json,
@@ -137,7 +142,7 @@ function settingsSection(input: RolloutGuideInput, env: Record<string, string>):
     `| Windows | ${code(MANAGED_SETTINGS_PATHS.windows)} | ${code(`${MANAGED_SETTINGS_DROP_IN_DIRS.windows}\\${DROP_IN_FILE_NAME}`)} |`,
     "",
     `- macOS with MDM: install the configuration profile (preference domain ${code(PREFERENCE_DOMAIN)}).`,
-    `- Windows with Group Policy or Intune: import the .reg file (${code(`${REGISTRY_KEY}`)}, string value ${code(REGISTRY_VALUE)} holding the JSON).`,
+    `- Windows with Group Policy or Intune: import the .reg file (${code(`${REGISTRY_KEY}`)}, ${client.perUserIdentity ? "expandable string value (REG_EXPAND_SZ)" : "string value"} ${code(REGISTRY_VALUE)} holding the JSON).`,
     "- Only one managed source is read (MDM profile or registry before the file): if one is in use already, add the `env` block there instead of shipping a second source.",
     "- `npm run render` writes all of these files for review.",
     "",
@@ -150,6 +155,60 @@ function settingsSection(input: RolloutGuideInput, env: Record<string, string>):
     "",
     "This merges the block into `~/.claude/settings.json`, keeps every other setting, and writes a timestamped backup first.",
     "",
+  ];
+}
+
+/** Where a person's identity comes from when the sign-in sends none, and what can go wrong with it. */
+function perUserSection(client: ClientSettings, chain: readonly string[]): string[] {
+  const head = [
+    "## Per-user identity",
+    "",
+    "Sessions signed in with an API key, Amazon Bedrock or Google Vertex send no `user.email` and no account id, only `user.id`, which is one per installation, not per person.",
+    "",
+  ];
+  const identity = client.perUserIdentity;
+  if (!identity) {
+    return [
+      ...head,
+      "Not set up for this stack: with `client.perUserIdentity` the Windows .reg file and the macOS profile add each person's identity (by default `enduser.id=%USERNAME%` on Windows, `enduser.id=$EMAIL` from Jamf Pro on macOS) to `OTEL_RESOURCE_ATTRIBUTES`, without a file per person.",
+      "",
+    ];
+  }
+  const a = identity.attribute;
+  return [
+    ...head,
+    `This stack adds a person's identity as ${code(a)} through the MDM files, without a file per person:`,
+    "",
+    "| file | `OTEL_RESOURCE_ATTRIBUTES` gets | filled in by |",
+    "|---|---|---|",
+    `| Windows .reg file (\`${REGISTRY_VALUE}\` as REG_EXPAND_SZ) | ${code(`${a}=${identity.windows}`)} | Windows, when the user's Claude Code reads the value |`,
+    `| macOS configuration profile | ${code(`${a}=${identity.macos}`)} | the MDM, when it installs the profile |`,
+    `| managed-settings.json, the drop-in, \`~/.claude/settings.json\` | nothing per person | nothing: a file cannot fill anything in |`,
+    "",
+    "- **Windows**: a REG_EXPAND_SZ value is expanded by the process that reads it, Claude Code, in the environment of the user running it: each person sends their own logon name. Claude Code run by a service account (a CI agent, a scheduled task) sends that account's name.",
+    `- Check one Windows machine after deployment: \`reg query "${REGISTRY_KEY.replace("HKEY_LOCAL_MACHINE", "HKLM")}" /v ${REGISTRY_VALUE}\` must show REG_EXPAND_SZ with ${code(identity.windows)} still unexpanded. Import the .reg file as it is: a tool that writes the value itself must keep the type and must not expand the variables (it would write its own account's name for everyone).`,
+    "- Use variables every user has (`%USERNAME%` is always set for a signed-in user): Windows leaves a variable that is not set as written (`%NAME%`), which OpenTelemetry cannot percent-decode, and the whole attribute list is then discarded.",
+    "- **Values must stay plain**: the filled-in value goes into `OTEL_RESOURCE_ATTRIBUTES` as it is, and nothing can percent-encode a value that Windows or the MDM fills in. A user name with a space (Windows allows them), or a value with a comma, `=` or `%`, breaks the `key=value,key=value` list, and OpenTelemetry then discards the whole variable: that person's sessions lose `environment` and the organisation attributes too. Use a variable whose values have none of these (logon names without spaces, e-mail addresses).",
+    `- **macOS**: the MDM fills in its variables when it installs the profile on a Mac. The profile is computer-level, so the value is that of the user the Mac is assigned to in the MDM's inventory: on a shared Mac everyone sends the assigned user's value, and a new assignment shows only once the MDM sends the profile again. ${code(identity.macos)}${identity.macos === "$EMAIL" ? " is Jamf Pro's variable for the e-mail address of the computer's user" : ""}; other MDMs spell their variables differently (e.g. \`{{mail}}\`, \`{EmailAddress}\`, \`%Email%\`): set \`client.perUserIdentity.macos\` to yours. An MDM that does not substitute variables in this payload sends the template text, the same on every Mac: check \`/Library/Managed Preferences/${PREFERENCE_DOMAIN}.plist\` on one Mac.`,
+    "- **managed-settings.json** (Linux, WSL, macOS without MDM, Windows without the registry) stays the same for everyone. Claude Code applies the managed `env` block over the environment it starts in and over each user's settings, key by key, so a shell export, a launch wrapper or `~/.claude/settings.json` cannot add to the managed `OTEL_RESOURCE_ATTRIBUTES`. On machines used by one person, let configuration management write that machine's file with the person's value appended (e.g. " +
+      `${code(`,${a}=jdoe`)}); on machines shared by several people, their sessions have no per-user identity.`,
+    `- The same person on Windows and on a Mac is one identity only when both templates give the same value: e.g. ${code("%USERNAME%@example.com")} on Windows to match an e-mail address from the MDM.`,
+    ...chainNotes(a, chain),
+    "",
+  ];
+}
+
+/** What the collector's identity chain makes of the per-user attribute (the settings refuse a chain without it, or with it after `user.id`). */
+function chainNotes(attribute: string, chain: readonly string[]): string[] {
+  const shown = chain.map(code).join(", ");
+  const at = chain.indexOf(attribute);
+  const before = chain.slice(0, at);
+  return [
+    `- The collector names a session by the first attribute of its identity chain that is present (${shown}): ${
+      before.length
+        ? `${code(attribute)} names the sessions without ${before.map(code).join(" or ")}`
+        : `${code(attribute)} names every session that carries it`
+    }.${before.includes("user.email") ? " E-mail sign-ins still count by e-mail, as `user.email` comes first." : ""}`,
   ];
 }
 
@@ -219,7 +278,8 @@ export function renderRolloutGuide(input: RolloutGuideInput): string {
     "",
     ...collectedSection(client, shown),
     ...keptSection(input.collected),
-    ...settingsSection(input, shown),
+    ...settingsSection(input, client, shown),
+    ...perUserSection(client, input.identityChain ?? DEFAULT_IDENTITY_CHAIN),
     ...verifySection(input, client, shown),
     ...rollbackSection(input),
     ...retireSection(input),

@@ -22,6 +22,13 @@ export interface MetricDef {
   readonly prometheus: string;
 }
 
+/**
+ * Who a request's cost is attributed to (newer clients; absent when not applicable). The client
+ * itself bounds the values: user-defined agents and MCP servers arrive as "custom", third-party
+ * skills and plugins as "third-party"; built-in and official marketplace names arrive as they are.
+ */
+export const ATTRIBUTION_NAMES = ["agent.name", "skill.name", "plugin.name", "mcp_server.name", "mcp_tool.name"] as const;
+
 /** Cost and token attribution keys (the newer ones are optional on the wire). */
 const ATTRIBUTION = {
   model: "open",
@@ -156,12 +163,61 @@ export const EVENTS = {
       "query_source",
       "effort",
       "speed",
+      ...ATTRIBUTION_NAMES,
       "prompt.id",
     ],
   },
   apiError: {
     name: "api_error",
-    attributes: ["model", "error", "status_code", "duration_ms", "attempt", "prompt.id"],
+    attributes: ["model", "error", "status_code", "duration_ms", "attempt", "request_id", "query_source", "effort", "speed", ...ATTRIBUTION_NAMES, "prompt.id"],
+  },
+  /** A response that ended with stop_reason "refusal" (not an HTTP error). Newer. */
+  apiRefusal: {
+    name: "api_refusal",
+    attributes: [
+      "model",
+      "request_id",
+      "query_source",
+      "speed",
+      "effort",
+      "attempt",
+      "server_fallback_hop",
+      "has_category",
+      "has_explanation",
+      ...ATTRIBUTION_NAMES,
+      "prompt.id",
+    ],
+  },
+  /** Sent once, beside the final api_error, when a request failed after several attempts. Newer. */
+  apiRetriesExhausted: {
+    name: "api_retries_exhausted",
+    attributes: ["model", "error", "status_code", "total_attempts", "total_retry_duration_ms", "speed", "prompt.id"],
+  },
+  /** A conversation compaction finished. Newer. */
+  compaction: {
+    name: "compaction",
+    attributes: ["trigger", "success", "duration_ms", "pre_tokens", "post_tokens", "error", "prompt.id"],
+  },
+  /** A subagent run ended; `agent_type` names it (user-defined agents as "custom"). Newer. */
+  subagentCompleted: {
+    name: "subagent_completed",
+    attributes: ["agent_type", "duration_ms", "prompt.id"],
+  },
+  /** A skill was invoked (by Claude or as a slash command). Newer. */
+  skillActivated: {
+    name: "skill_activated",
+    attributes: ["skill.name", "invocation_trigger", "skill.source", "plugin.name", "marketplace.name", "prompt.id"],
+  },
+  /** Once per enabled plugin at session start: the fleet's plugin inventory. Newer. */
+  pluginLoaded: {
+    name: "plugin_loaded",
+    attributes: ["plugin.name", "marketplace.name", "plugin.version", "plugin.scope", "enabled_via", "plugin_id_hash", "has_hooks", "has_mcp"],
+  },
+  /** An MCP server connected, disconnected or failed to connect. Newer. */
+  mcpServerConnection: {
+    name: "mcp_server_connection",
+    attributes: ["status", "transport_type", "server_scope", "duration_ms", "error_code", "is_plugin", "plugin_id_hash", "plugin.name"],
+    optIn: { server_name: "OTEL_LOG_TOOL_DETAILS", error: "OTEL_LOG_TOOL_DETAILS" },
   },
   toolResult: {
     name: "tool_result",
