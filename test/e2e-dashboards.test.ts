@@ -42,8 +42,12 @@ import { quantile, startLokiDouble, type LokiDouble } from "./support/loki-doubl
 import { expectClose } from "./support/expect-close.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type PromSeries, type RunningServer } from "./support/tools.js";
 
-/** Rules compressed in time: the same expressions, the last sample every 2 s, the roll-up every 10 s. */
-const RULES: RecordingOptions = { interval: "2s", rollupInterval: "10s", rollupOffset: "3s" };
+/**
+ * Rules compressed in time: the last sample every 2 s, the roll-up every 10 s. The roll-up's offset
+ * outlasts the collector's delivery (two batch stages of 5 s), as the real 20 minutes do: a shorter
+ * one reads a window before its newest samples have arrived, and never counts them.
+ */
+const RULES: RecordingOptions = { interval: "2s", rollupInterval: "10s", rollupOffset: "12s" };
 const RULES_FILE = "rules/claude-code.rules.yml";
 const LIVE_MS = 20_000;
 const SETTINGS = parseSettings({ target: "docker" }, "e2e");
@@ -178,8 +182,11 @@ describeWithTools(["otelcol", "prometheus"], "dashboards end to end (simulator â
     await ruleErrors();
     // Recorded series go stale as soon as a rule stops writing them: look back with a subquery.
     const newestOf = (series: string) => latest(`max(max_over_time(timestamp(${series})[2m:1s]))`);
-    // Generous: on a loaded machine (the whole suite on 2 cores) evaluations run late.
-    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= newest + 3, 90_000);
+    // The roll-up stamps its sample at the end of the window it read (evaluation time minus the
+    // offset), so the one that counted the newest sample is stamped at or after it, but not
+    // necessarily 3 s after: a later one reads a window without it and writes nothing. Generous
+    // timeout: on a loaded machine (the whole suite on 2 cores) evaluations run late.
+    await waitFor(async () => ((await newestOf(RECORDED_USERS.perHour)) ?? 0) >= newest, 90_000);
     // The collector's own counters of what it sent, scraped after the last delivery.
     await waitFor(async () => ((await latest(`sum(${COLLECTOR_METRICS.sentLogRecords})`)) ?? 0) >= b.events + l.events, 20_000);
   }, 180_000);
