@@ -77,7 +77,8 @@ export const USAGE_COUNTERS = {
  */
 export const ATTRIBUTED_COUNTERS = {
   cost: counter("claude_code_attributed_cost_usd_increment", "cost", ["model", "query_source", ...ATTRIBUTION_NAMES]),
-  tokens: counter("claude_code_attributed_tokens_increment", "tokens", ["model", "type", "query_source", ...ATTRIBUTION_NAMES]),
+  // All token types in one sum: the attribution panels add them up, and a `type` label would make four times the series.
+  tokens: counter("claude_code_attributed_tokens_increment", "tokens", ["model", "query_source", ...ATTRIBUTION_NAMES]),
 } as const satisfies Record<string, UsageCounter>;
 
 /** Attribution labels on the attributed series (and the error and refusal counts), as Prometheus names them. */
