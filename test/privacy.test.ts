@@ -14,6 +14,7 @@ import { AggregationTemporality, MeterProvider, PeriodicExportingMetricReader } 
 import { METER_NAME, METRICS } from "../components/claude/telemetry.js";
 import { IDENTITY_HASH_KEY_ENV } from "../components/privacy.js";
 import { parseSettings } from "../components/settings.js";
+import { USAGE_COUNTERS as C } from "../components/usage-series.js";
 import { renderedCollectorConfig, startCollector, type RunningCollector } from "./support/collector.js";
 import { startLokiDouble, type LokiDouble, type StoredEntry } from "./support/loki-double.js";
 import { describeWithTools, queryPrometheus, startPrometheus, waitFor, type RunningServer } from "./support/tools.js";
@@ -133,11 +134,17 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
     const series = await stored();
     return { labels: series.map((s) => s.metric).sort((a, b) => String(a.__name__).localeCompare(String(b.__name__))), events: events(), collector };
   }
+  /** The labels of the one stored series of that name. */
+  const seriesOf = (labels: Record<string, string>[], name: string): Record<string, string> => {
+    const found = labels.filter((l) => l.__name__ === name);
+    expect(found, name).toHaveLength(1);
+    return found[0] as Record<string, string>;
+  };
   const meta = (events: StoredEntry[], name: string) => events.find((e) => e.structuredMetadata.event_name === name)?.structuredMetadata ?? {};
 
   it("email (default), content capture off: identities kept; content removed from every event; labels bounded", async () => {
     const { labels, events } = await run({ name: "email", raw: {} });
-    const [cost, tokens] = labels as [Record<string, string>, Record<string, string>];
+    const [cost, tokens] = [seriesOf(labels, C.cost.series), seriesOf(labels, C.tokens.series)];
     // The person, from the identity chain (email first); identity attributes are not labels of their own.
     expect(cost.user).toBe(EMAIL);
     for (const k of ["user_email", "enduser_id", "user_account_uuid", "user_account_id", "user_id", "session_id"]) expect(cost, k).not.toHaveProperty(k);
@@ -166,7 +173,7 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
 
   it("hash: every person identifier is the keyed SHA-256 of its value, on metrics and events, and no plain one remains", async () => {
     const { labels, events } = await run({ name: "hash", raw: { privacy: { identity: "hash" } }, key: KEY });
-    const cost = labels[0] as Record<string, string>;
+    const cost = seriesOf(labels, C.cost.series);
     // The person label is made after hashing: the keyed hash of the email.
     expect(cost.user).toBe(expectedHash(KEY, EMAIL));
     for (const e of events) {
@@ -182,10 +189,10 @@ describeWithTools(["otelcol", "prometheus"], "the privacy policy in the real col
 
   it("hash: stable across a collector restart with the same key, different with another key; account ids kept when asked", async () => {
     const again = await run({ name: "hash-again", raw: { privacy: { identity: "hash" } }, key: KEY });
-    expect(again.labels[0]?.user).toBe(expectedHash(KEY, EMAIL));
+    expect(seriesOf(again.labels, C.cost.series).user).toBe(expectedHash(KEY, EMAIL));
     const other = await run({ name: "hash-other", raw: { privacy: { identity: "hash", hashAccountIds: false } }, key: OTHER_KEY });
-    expect(other.labels[0]?.user).toBe(expectedHash(OTHER_KEY, EMAIL));
-    expect(other.labels[0]?.user).not.toBe(again.labels[0]?.user);
+    expect(seriesOf(other.labels, C.cost.series).user).toBe(expectedHash(OTHER_KEY, EMAIL));
+    expect(seriesOf(other.labels, C.cost.series).user).not.toBe(seriesOf(again.labels, C.cost.series).user);
     for (const e of other.events) expect(e.structuredMetadata.user_account_id).toBe("user_01ADA");
   });
 
