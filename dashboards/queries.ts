@@ -25,7 +25,10 @@ export function matchers(vars: readonly VariableName[], extra: readonly string[]
 }
 
 /** Filters that apply to a usage counter: `model` only where the counter keeps it. */
-export function filtersFor(counter: UsageCounter, vars: readonly VariableName[]): VariableName[] {
+/** A series of increments and its labels: a usage counter, or an event count. */
+export type SummedSeries = Pick<UsageCounter, "series" | "by">;
+
+export function filtersFor(counter: SummedSeries, vars: readonly VariableName[]): VariableName[] {
   return vars.filter((v) => (counter.by as readonly string[]).includes(VARIABLES[v]));
 }
 
@@ -39,26 +42,15 @@ export interface CounterQuery {
 }
 
 /** Sum of a usage counter's increments over a range: exactly what clients sent in it. */
-export function total(counter: UsageCounter, q: CounterQuery = {}): string {
+export function total(counter: SummedSeries, q: CounterQuery = {}): string {
   const sel = matchers(filtersFor(counter, q.vars ?? ALL_FILTERS), q.where ?? []);
   const agg = q.by && q.by.length > 0 ? `sum by (${q.by.join(", ")})` : "sum";
   return `${agg} (sum_over_time(${counter.series}{${sel}}[${q.range ?? "$__range"}]))`;
 }
 
-/** Labels of an event counter's series: the org labels, service name and its own attributes. */
-function eventLabels(counter: ApiEventCounter): string[] {
-  return [...API_EVENT_COMMON_ATTRIBUTES, ...counter.own].map(promLabel);
-}
-
 /** Sum of an event counter over a range (events carry no person: the person filter does not apply). */
 export function eventTotal(counter: ApiEventCounter, q: CounterQuery = {}): string {
-  const labels = eventLabels(counter);
-  const sel = matchers(
-    (q.vars ?? ALL_FILTERS).filter((v) => labels.includes(VARIABLES[v])),
-    q.where ?? [],
-  );
-  const agg = q.by && q.by.length > 0 ? `sum by (${q.by.join(", ")})` : "sum";
-  return `${agg} (sum_over_time(${counter.series}{${sel}}[${q.range ?? "$__range"}]))`;
+  return total({ series: counter.series, by: [...API_EVENT_COMMON_ATTRIBUTES, ...counter.own].map(promLabel) }, q);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   USAGE_SERIES,
   type ApiEventCounter,
   type UsageCounter,
+  INSTALLATION_PREFIX,
 } from "../components/usage-series.js";
 import { buildModel, emitBurst, emitLive, expectedTotals, otlpExporters } from "../simulator/index.js";
 import { startLokiDouble, type LokiDouble } from "./support/loki-double.js";
@@ -179,6 +180,39 @@ describeWithTools(["otelcol", "prometheus"], "the real collector's metrics in th
       expect(await total(C.tokens)).toBe(Object.values(sent.tokens).reduce((a, b) => a + b, 0));
     },
   );
+
+  it("names the user from the resource when the data point lacks the identity (OTEL_METRICS_INCLUDE_RESOURCE_ATTRIBUTES=false), and an installation by its user.id", async () => {
+    const team = "team-identity-chain";
+    const provider = new MeterProvider({
+      resource: resourceFromAttributes({ "service.name": "claude-code", team, "enduser.id": "jdoe" }),
+      readers: [new PeriodicExportingMetricReader({ exporter: exporter(collector, "http/protobuf", "delta"), exportIntervalMillis: 3_600_000 })],
+    });
+    const cost = provider.getMeter(METER_NAME, CLIENT_VERSION).createCounter(METRICS.cost.name, { unit: METRICS.cost.unit });
+    // Both sessions carry user.id; only the resource carries enduser.id, and it comes first in the chain.
+    cost.add(0.5, { "session.id": `${team}-a`, team, model: "claude-sonnet", "user.id": "inst-a" });
+    await exportLater(provider);
+    await provider.shutdown();
+    const anonymous = new MeterProvider({
+      resource: resourceFromAttributes({ "service.name": "claude-code", team }),
+      readers: [new PeriodicExportingMetricReader({ exporter: exporter(collector, "grpc", "delta"), exportIntervalMillis: 3_600_000 })],
+    });
+    anonymous
+      .getMeter(METER_NAME, CLIENT_VERSION)
+      .createCounter(METRICS.cost.name, { unit: METRICS.cost.unit })
+      .add(0.25, { "session.id": `${team}-b`, team, model: "claude-sonnet", "user.id": "inst-b" });
+    await exportLater(anonymous);
+    await anonymous.shutdown();
+
+    const byUser = async () =>
+      Object.fromEntries(
+        (await queryPrometheus(prometheus.url, `sum by (user) (sum_over_time(${C.cost.series}{team="${team}"}[10m]))`)).map((r) => [
+          r.metric.user,
+          Number(r.value?.[1]),
+        ]),
+      );
+    await waitFor(async () => Object.keys(await byUser()).length === 2, 30_000);
+    expect(await byUser()).toEqual({ jdoe: 0.5, [`${INSTALLATION_PREFIX}inst-b`]: 0.25 });
+  });
 
   describe("events", () => {
     it("reach the Loki double's OTLP endpoint with their attributes, over both protocols", async () => {
